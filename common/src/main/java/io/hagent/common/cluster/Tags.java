@@ -1,0 +1,66 @@
+package io.hagent.common.cluster;
+
+import java.util.Map;
+
+/** Interpretation of Patroni's member tags (§3.2), shared by the local config and member keys. */
+public record Tags(Map<String, Object> values) {
+
+  public boolean nofailover() {
+    return truthy(values.get("nofailover")) || failoverPriorityRaw() <= 0;
+  }
+
+  /** 0 if nofailover, else the {@code failover_priority} tag, default 1. */
+  public int failoverPriority() {
+    if (truthy(values.get("nofailover"))) {
+      return 0;
+    }
+    return Math.max(0, failoverPriorityRaw());
+  }
+
+  private int failoverPriorityRaw() {
+    Object v = values.get("failover_priority");
+    if (v == null) {
+      return 1;
+    }
+    try {
+      return Integer.parseInt(v.toString().trim());
+    } catch (NumberFormatException e) {
+      return 1;
+    }
+  }
+
+  public boolean noloadbalance() {
+    return truthy(values.get("noloadbalance"));
+  }
+
+  public boolean clonefrom() {
+    return truthy(values.get("clonefrom"));
+  }
+
+  public boolean nosync() {
+    return truthy(values.get("nosync"));
+  }
+
+  public boolean nostream() {
+    return truthy(values.get("nostream"));
+  }
+
+  public String replicatefrom() {
+    Object v = values.get("replicatefrom");
+    return v == null ? null : v.toString();
+  }
+
+  public static boolean truthy(Object v) {
+    if (v == null) {
+      return false;
+    }
+    if (v instanceof Boolean b) {
+      return b;
+    }
+    if (v instanceof Number n) {
+      return n.doubleValue() != 0;
+    }
+    String s = v.toString().trim().toLowerCase();
+    return s.equals("true") || s.equals("on") || s.equals("yes") || s.equals("1") || s.equals("y");
+  }
+}

@@ -1,0 +1,138 @@
+package io.hagent.common.config;
+
+import io.hagent.common.cluster.Tags;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The dynamic configuration (DCS {@code config} key, §3.6) with Patroni's defaults and the timeout
+ * sanity rule of §3.1 applied.
+ *
+ * @param raw the JSON as stored (what GET /config returns)
+ * @param warnings adjustments made by the sanity rule, to be logged
+ */
+public record DynamicConfig(
+    int ttl,
+    int loopWait,
+    int retryTimeout,
+    long maximumLagOnFailover,
+    int primaryStartTimeout,
+    int primaryStopTimeout,
+    boolean pause,
+    boolean checkTimeline,
+    String synchronousMode,
+    boolean synchronousModeStrict,
+    boolean failsafeMode,
+    boolean usePgRewind,
+    boolean useSlots,
+    Map<String, Object> parameters,
+    List<String> pgHba,
+    Map<String, Object> raw,
+    List<String> warnings) {
+
+  public static final DynamicConfig DEFAULTS = from(Map.of());
+
+  /** Applies defaults and the §3.1 timeout sanity rule; never throws on odd values. */
+  public static DynamicConfig from(Map<String, Object> json) {
+    Map<String, Object> j = json == null ? Map.of() : json;
+    List<String> warnings = new java.util.ArrayList<>();
+    int ttl = Math.max(20, intOf(j.get("ttl"), 30));
+    int loopWait = Math.max(1, intOf(j.get("loop_wait"), 10));
+    int retry = Math.max(3, intOf(j.get("retry_timeout"), 10));
+    if (loopWait + 2 * retry > ttl) {
+      int reduced = ttl - 2 * retry;
+      if (reduced >= 1) {
+        warnings.add(
+            "loop_wait ("
+                + loopWait
+                + ") + 2*retry_timeout ("
+                + retry
+                + ") > ttl ("
+                + ttl
+                + "): loop_wait reduced to "
+                + reduced);
+        loopWait = reduced;
+      } else {
+        int newRetry = (ttl - 1) / 2;
+        warnings.add(
+            "loop_wait + 2*retry_timeout > ttl: loop_wait set to 1 and retry_timeout to "
+                + newRetry);
+        loopWait = 1;
+        retry = newRetry;
+      }
+    }
+    Map<String, Object> pg = mapOf(j.get("postgresql"));
+    Object sync = j.get("synchronous_mode");
+    String syncMode =
+        sync == null
+            ? "off"
+            : "quorum".equals(String.valueOf(sync)) ? "quorum" : Tags.truthy(sync) ? "on" : "off";
+    Object startTimeout =
+        j.containsKey("primary_start_timeout")
+            ? j.get("primary_start_timeout")
+            : j.get("master_start_timeout");
+    Object stopTimeout =
+        j.containsKey("primary_stop_timeout")
+            ? j.get("primary_stop_timeout")
+            : j.get("master_stop_timeout");
+    @SuppressWarnings("unchecked")
+    List<String> hba = pg.get("pg_hba") instanceof List<?> l ? (List<String>) l : null;
+    return new DynamicConfig(
+        ttl,
+        loopWait,
+        retry,
+        longOf(j.get("maximum_lag_on_failover"), 1048576L),
+        intOf(startTimeout, 300),
+        intOf(stopTimeout, 0),
+        Tags.truthy(j.get("pause")),
+        Tags.truthy(j.get("check_timeline")),
+        syncMode,
+        Tags.truthy(j.get("synchronous_mode_strict")),
+        Tags.truthy(j.get("failsafe_mode")),
+        Tags.truthy(pg.get("use_pg_rewind")),
+        !pg.containsKey("use_slots") || Tags.truthy(pg.get("use_slots")),
+        Map.copyOf(nonNull(mapOf(pg.get("parameters")))),
+        hba,
+        j,
+        List.copyOf(warnings));
+  }
+
+  public boolean synchronous() {
+    return !"off".equals(synchronousMode);
+  }
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> mapOf(Object o) {
+    return o instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+  }
+
+  private static Map<String, Object> nonNull(Map<String, Object> m) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    m.forEach(
+        (k, v) -> {
+          if (v != null) {
+            out.put(k, v);
+          }
+        });
+    return out;
+  }
+
+  static int intOf(Object o, int dflt) {
+    return (int) longOf(o, dflt);
+  }
+
+  static long longOf(Object o, long dflt) {
+    if (o instanceof Number n) {
+      return n.longValue();
+    }
+    if (o != null) {
+      try {
+        return Long.parseLong(o.toString().trim());
+      } catch (NumberFormatException e) {
+        return dflt;
+      }
+    }
+    return dflt;
+  }
+}

@@ -1,0 +1,56 @@
+package io.hagent.common.config;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code postgresql:} (§3.5), local settings only. Values a dynamic config may also set (e.g.
+ * {@code use_pg_rewind}, {@code parameters}) are merged in {@link EffectiveConfig}.
+ *
+ * @param listenAddresses value for listen_addresses (the part before the port of {@code listen})
+ * @param connectAddress host:port published in conn_url
+ * @param binDir directory of pg_ctl, initdb, ...; null to use PATH
+ * @param parameters local GUCs (command-line-only GUCs already dropped, §3.1)
+ * @param pgHba local pg_hba lines (null if not set)
+ * @param recoveryConf extra recovery parameters (restore_command, ...)
+ */
+public record PostgresqlConfig(
+    String listenAddresses,
+    int port,
+    String connectAddress,
+    String proxyAddress,
+    String dataDir,
+    String configDir,
+    String binDir,
+    Map<String, String> binName,
+    String pgpass,
+    String database,
+    Credentials superuser,
+    Credentials replication,
+    Credentials rewind,
+    Map<String, Object> parameters,
+    List<String> pgHba,
+    Map<String, String> callbacks,
+    List<String> createReplicaMethods,
+    List<String> basebackupArgs,
+    Boolean usePgRewind,
+    boolean removeDataDirectoryOnRewindFailure,
+    boolean removeDataDirectoryOnDivergedTimelines,
+    Map<String, Object> recoveryConf,
+    int pgCtlTimeout,
+    boolean useUnixSocket,
+    String prePromote,
+    String beforeStop) {
+
+  /** Host for local TCP connections: the first listen address ({@code *}/empty -> 127.0.0.1). */
+  public String localHost() {
+    String first = listenAddresses == null ? "" : listenAddresses.split(",")[0].trim();
+    return first.isEmpty() || first.equals("*") || first.equals("0.0.0.0") ? "127.0.0.1" : first;
+  }
+
+  /** Path of a PostgreSQL binary, honouring bin_dir and bin_name. */
+  public String binary(String name) {
+    String file = binName.getOrDefault(name, name);
+    return binDir == null || binDir.isBlank() ? file : binDir.replaceAll("/+$", "") + "/" + file;
+  }
+}

@@ -1,0 +1,31 @@
+package io.hagent.common.config;
+
+import java.util.List;
+import java.util.Map;
+
+/** {@code restapi:} (§3.2, §1.8). Null for settings that are not set. */
+public record RestApiConfig(
+    String listen,
+    String connectAddress,
+    String username,
+    String password,
+    String certfile,
+    String keyfile,
+    String keyfilePassword,
+    String cafile,
+    String verifyClient,
+    String ciphers,
+    List<String> allowlist,
+    boolean allowlistIncludeMembers,
+    Map<String, String> httpExtraHeaders,
+    Map<String, String> httpsExtraHeaders) {
+
+  public boolean tls() {
+    return certfile != null && !certfile.isBlank();
+  }
+
+  /** {@code http(s)://<connect_address>/patroni}, the URL published in the member key. */
+  public String apiUrl() {
+    return (tls() ? "https" : "http") + "://" + connectAddress + "/patroni";
+  }
+}

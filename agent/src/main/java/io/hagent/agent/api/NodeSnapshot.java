@@ -1,0 +1,42 @@
+package io.hagent.agent.api;
+
+import io.hagent.agent.postgres.LocalState;
+import io.hagent.common.cluster.Cluster;
+import io.hagent.common.config.DynamicConfig;
+import java.util.Map;
+
+/**
+ * What the agent knows at the end of an HA cycle, published as one immutable value. The REST API
+ * answers from the latest snapshot only, so a health check never waits on SQL or the DCS and never
+ * sees half an update.
+ *
+ * @param role internal role (§0): primary, replica, standby_leader, demoted, uninitialized
+ * @param cluster last DCS view, or null when the DCS has been unreachable for longer than ttl
+ * @param leaderUntilNanos System.nanoTime() until which we hold the leader key (last successful
+ *     write + ttl), or 0 when we do not hold it
+ * @param dcsLastSeenEpoch epoch seconds of the last successful DCS read
+ * @param nextRunNanos System.nanoTime() at which the HA loop is due to run next (for /liveness)
+ */
+public record NodeSnapshot(
+    String scope,
+    String name,
+    String version,
+    LocalState pg,
+    String role,
+    Cluster cluster,
+    long leaderUntilNanos,
+    DynamicConfig config,
+    Map<String, Object> tags,
+    long dcsLastSeenEpoch,
+    long nextRunNanos,
+    boolean failsafeActive) {
+
+  /** We hold the leader key right now (an in-memory expiry, §7.2). */
+  public boolean isLeader(long nowNanos) {
+    return leaderUntilNanos != 0 && nowNanos - leaderUntilNanos < 0;
+  }
+
+  public boolean paused() {
+    return config != null && config.pause();
+  }
+}

@@ -1,0 +1,679 @@
+package io.hagent.agent.ha;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.hagent.agent.ha.Decision.Action;
+import io.hagent.agent.ha.Decision.DemoteMode;
+import io.hagent.agent.postgres.LocalState;
+import io.hagent.agent.postgres.LocalState.DataDirState;
+import io.hagent.common.cluster.Cluster;
+import io.hagent.common.cluster.ClusterStatus;
+import io.hagent.common.cluster.Failover;
+import io.hagent.common.cluster.Leader;
+import io.hagent.common.cluster.Member;
+import io.hagent.common.cluster.Tags;
+import io.hagent.common.config.DynamicConfig;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** One row per situation of §5.2-§5.9: cluster view + local state -> action and log sentence. */
+class HaDecisionTest {
+
+  static final String SYSID = "7277694203142172922";
+  static final Instant NOW = Instant.parse("2026-11-21T22:00:00Z");
+
+  // ---- local PostgreSQL states
+
+  static LocalState primary(long flush) {
+    return pg(DataDirState.INITIALIZED, true, false, flush, null, null, "in production");
+  }
+
+  static LocalState replica(long received) {
+    return pg(
+        DataDirState.INITIALIZED, true, true, null, received, received, "in archive recovery");
+  }
+
+  static LocalState stopped(String controlState) {
+    return pg(DataDirState.INITIALIZED, false, null, null, null, null, controlState);
+  }
+
+  static LocalState emptyDir() {
+    return new LocalState(
+        DataDirState.EMPTY,
+        false,
+        "stopped",
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        List.of(),
+        false,
+        Map.of());
+  }
+
+  static LocalState pg(
+      DataDirState dir,
+      boolean running,
+      Boolean inRecovery,
+      Long flush,
+      Long receive,
+      Long replay,
+      String controlState) {
+    return new LocalState(
+        dir,
+        running,
+        running ? "running" : "stopped",
+        inRecovery,
+        1,
+        flush,
+        receive,
+        replay,
+        null,
+        Boolean.TRUE.equals(inRecovery) ? "streaming" : null,
+        SYSID,
+        controlState,
+        150010,
+        null,
+        null,
+        null,
+        List.of(),
+        false,
+        Map.of());
+  }
+
+  // ---- cluster views
+
+  static Member member(String name, String role, long xlog, Map<String, Object> tags) {
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("conn_url", "postgres://127.0.0.1:5432/postgres");
+    data.put("api_url", "http://127.0.0.1:8008/patroni");
+    data.put("state", "running");
+    data.put("role", role);
+    data.put("xlog_location", xlog);
+    data.put("timeline", 1);
+    if (!tags.isEmpty()) {
+      data.put("tags", tags);
+    }
+    return new Member(name, data, 1);
+  }
+
+  static Cluster cluster(String leader, Failover failover, long optime, Member... members) {
+    return new Cluster(
+        SYSID,
+        Map.of("ttl", 30),
+        1,
+        leader == null ? null : new Leader(leader, 5, 1),
+        new ClusterStatus(optime, Map.of(), List.of()),
+        List.of(members),
+        failover,
+        null,
+        List.of(),
+        null,
+        10);
+  }
+
+  static Cluster paused(Cluster c) {
+    return new Cluster(
+        c.initialize(),
+        Map.of("pause", true),
+        1,
+        c.leader(),
+        c.status(),
+        c.members(),
+        c.failover(),
+        c.sync(),
+        c.history(),
+        c.failsafe(),
+        c.revision());
+  }
+
+  static Cluster noInitialize(Cluster c) {
+    return new Cluster(
+        null,
+        c.config(),
+        1,
+        c.leader(),
+        c.status(),
+        c.members(),
+        c.failover(),
+        c.sync(),
+        c.history(),
+        c.failsafe(),
+        c.revision());
+  }
+
+  static PeerStatus peer(String name, String role, long wal, int priority) {
+    return new PeerStatus(name, true, role, "running", wal, priority <= 0, priority, false);
+  }
+
+  record Row(
+      String situation,
+      Cluster cluster,
+      LocalState pg,
+      LockState lock,
+      List<PeerStatus> peers,
+      Map<String, Object> tags,
+      Action action,
+      String message,
+      String note) {
+
+    HaInput input() {
+      Map<String, PeerStatus> byName = new LinkedHashMap<>();
+      peers.forEach(p -> byName.put(p.name(), p));
+      return new HaInput(
+          "node1", cluster, pg, DynamicConfig.DEFAULTS, new Tags(tags), lock, byName, true, NOW);
+    }
+
+    @Override
+    public String toString() {
+      return situation;
+    }
+  }
+
+  static Row row(
+      String situation,
+      Cluster cluster,
+      LocalState pg,
+      LockState lock,
+      Action action,
+      String message) {
+    return new Row(situation, cluster, pg, lock, List.of(), Map.of(), action, message, null);
+  }
+
+  static Row row(
+      String situation,
+      Cluster cluster,
+      LocalState pg,
+      LockState lock,
+      List<PeerStatus> peers,
+      Map<String, Object> tags,
+      Action action,
+      String message,
+      String note) {
+    return new Row(situation, cluster, pg, lock, peers, tags, action, message, note);
+  }
+
+  static final Member ME_PRIMARY = member("node1", "primary", 100, Map.of());
+  static final Member ME_REPLICA = member("node1", "replica", 100, Map.of());
+  static final Member N2_PRIMARY = member("node2", "primary", 100, Map.of());
+  static final Member N2_REPLICA = member("node2", "replica", 100, Map.of());
+  static final Member N3_REPLICA = member("node3", "replica", 100, Map.of());
+
+  static Stream<Arguments> rows() {
+    List<Row> rows = new ArrayList<>();
+    // DCS unreachable (§5.8)
+    rows.add(
+        row(
+            "DCS down, I run as primary",
+            null,
+            primary(100),
+            LockState.NOT_HOLDER,
+            Action.DEMOTE,
+            "demoted self because DCS is not accessible and I was a leader"));
+    rows.add(
+        row(
+            "DCS down, I am a replica",
+            null,
+            replica(100),
+            LockState.NOT_HOLDER,
+            Action.NONE,
+            "DCS is not accessible"));
+    // empty data directory (§5.2 step 9, §5.11)
+    rows.add(
+        row(
+            "empty dir, brand new cluster",
+            noInitialize(cluster(null, null, 0)),
+            emptyDir(),
+            LockState.NOT_HOLDER,
+            Action.BOOTSTRAP,
+            "trying to bootstrap a new cluster"));
+    rows.add(
+        row(
+            "empty dir, another node is bootstrapping",
+            cluster(null, null, 0),
+            emptyDir(),
+            LockState.NOT_HOLDER,
+            Action.NONE,
+            "waiting for leader to bootstrap"));
+    rows.add(
+        row(
+            "empty dir, leader exists",
+            cluster("node2", null, 0, N2_PRIMARY),
+            emptyDir(),
+            LockState.NOT_HOLDER,
+            Action.CLONE,
+            "trying to bootstrap from leader 'node2'"));
+    rows.add(
+        row(
+            "empty dir, clonefrom replica exists",
+            cluster(
+                "node2",
+                null,
+                0,
+                N2_PRIMARY,
+                member("node3", "replica", 100, Map.of("clonefrom", true))),
+            emptyDir(),
+            LockState.NOT_HOLDER,
+            Action.CLONE,
+            "trying to bootstrap from replica 'node3'"));
+    rows.add(
+        row(
+            "empty dir while holding the lock",
+            cluster("node1", null, 0, ME_PRIMARY),
+            emptyDir(),
+            LockState.HELD,
+            Action.RELEASE_LOCK,
+            "released leader key voluntarily as data dir empty and currently leader"));
+    // system identifier (§5.2 step 10)
+    rows.add(
+        row(
+            "sysid mismatch",
+            new Cluster(
+                "6000000000000000001",
+                Map.of(),
+                1,
+                null,
+                ClusterStatus.EMPTY,
+                List.of(),
+                null,
+                null,
+                List.of(),
+                null,
+                1),
+            replica(100),
+            LockState.NOT_HOLDER,
+            Action.EXIT_FATAL,
+            "system ID mismatch, node node1 belongs to a different cluster: 6000000000000000001 != "
+                + SYSID));
+    rows.add(
+        row(
+            "no initialize key, existing primary data",
+            noInitialize(cluster(null, null, 0)),
+            primary(100),
+            LockState.NOT_HOLDER,
+            Action.ADOPT_SYSID,
+            "No initialize key in DCS, adopting the existing data directory (system ID "
+                + SYSID
+                + ")"));
+    rows.add(
+        row(
+            "no initialize key, running replica",
+            noInitialize(cluster(null, null, 0)),
+            replica(100),
+            LockState.NOT_HOLDER,
+            Action.EXIT_FATAL,
+            "No initialize key in DCS and PostgreSQL is running as replica, aborting start"));
+    // PostgreSQL not running (§5.7)
+    rows.add(
+        row(
+            "holder, crashed primary",
+            cluster("node1", null, 0, ME_PRIMARY),
+            stopped("in production"),
+            LockState.HELD,
+            Action.START_PRIMARY,
+            "starting primary after failure"));
+    rows.add(
+        row(
+            "holder, stopped replica",
+            cluster("node1", null, 0, ME_REPLICA),
+            stopped("shut down in recovery"),
+            LockState.HELD,
+            Action.START_REPLICA,
+            "starting as readonly because i had the session lock"));
+    rows.add(
+        row(
+            "not holder, stopped",
+            cluster("node2", null, 0, N2_PRIMARY),
+            stopped("in production"),
+            LockState.NOT_HOLDER,
+            Action.START_REPLICA,
+            "starting as a secondary"));
+    rows.add(
+        row(
+            "paused, stopped, holder",
+            paused(cluster("node1", null, 0, ME_PRIMARY)),
+            stopped("shut down"),
+            LockState.HELD,
+            Action.RELEASE_LOCK,
+            "removed leader lock because postgres is not running"));
+    rows.add(
+        row(
+            "paused, stopped",
+            paused(cluster("node2", null, 0, N2_PRIMARY)),
+            stopped("shut down"),
+            LockState.NOT_HOLDER,
+            Action.NONE,
+            "postgres is not running"));
+    // healthy cluster (§5.4)
+    rows.add(
+        row(
+            "leader with the lock",
+            cluster("node1", null, 0, ME_PRIMARY, N2_REPLICA),
+            primary(100),
+            LockState.HELD,
+            Action.NONE,
+            "no action. I am (node1), the leader with the lock"));
+    rows.add(
+        row(
+            "holder running as replica",
+            cluster("node1", null, 0, ME_REPLICA),
+            replica(100),
+            LockState.HELD,
+            Action.PROMOTE,
+            "promoted self to leader because I had the session lock"));
+    rows.add(
+        row(
+            "failed to refresh the lock as primary",
+            cluster("node1", null, 0, ME_PRIMARY),
+            primary(100),
+            LockState.LOST,
+            Action.DEMOTE,
+            "demoted self because failed to update leader lock in DCS"));
+    rows.add(
+        row(
+            "failed to refresh the lock as primary, paused",
+            paused(cluster("node1", null, 0, ME_PRIMARY)),
+            primary(100),
+            LockState.LOST,
+            Action.NONE,
+            "continue to run as primary after failing to update leader lock in DCS"));
+    rows.add(
+        row(
+            "failed to refresh the lock as replica",
+            cluster("node1", null, 0, ME_REPLICA),
+            replica(100),
+            LockState.LOST,
+            Action.NONE,
+            "not promoting because failed to update leader lock in DCS"));
+    rows.add(
+        row(
+            "secondary following",
+            cluster("node2", null, 0, N2_PRIMARY, ME_REPLICA),
+            replica(100),
+            LockState.NOT_HOLDER,
+            Action.FOLLOW,
+            "no action. I am (node1), a secondary, and following a leader (node2)"));
+    rows.add(
+        row(
+            "primary without the lock",
+            cluster("node2", null, 0, N2_PRIMARY),
+            primary(100),
+            LockState.NOT_HOLDER,
+            Action.DEMOTE,
+            "demoting self because I do not have the lock and I was a leader"));
+    rows.add(
+        row(
+            "primary without the lock, paused",
+            paused(cluster("node2", null, 0, N2_PRIMARY)),
+            primary(100),
+            LockState.NOT_HOLDER,
+            Action.NONE,
+            "continue to run as primary without lock"));
+    // leader race (§5.3, §5.6)
+    rows.add(
+        row(
+            "race: only healthy node",
+            cluster(null, null, 100, N2_REPLICA),
+            replica(100),
+            LockState.NOT_HOLDER,
+            List.of(PeerStatus.unreachable("node2")),
+            Map.of(),
+            Action.ACQUIRE_LOCK,
+            "acquiring session lock",
+            null));
+    rows.add(
+        row(
+            "race: primary still alive",
+            cluster(null, null, 100, N2_PRIMARY),
+            replica(100),
+            LockState.NOT_HOLDER,
+            List.of(peer("node2", "primary", 100, 1)),
+            Map.of(),
+            Action.FOLLOW,
+            "following a different leader because i am not the healthiest node",
+            "Primary (node2) is still alive"));
+    rows.add(
+        row(
+            "race: peer ahead",
+            cluster(null, null, 100, N2_REPLICA),
+            replica(90),
+            LockState.NOT_HOLDER,
+            List.of(peer("node2", "replica", 100, 1)),
+            Map.of(),
+            Action.FOLLOW,
+            "following a different leader because i am not the healthiest node",
+            "Wal position of node2 is ahead of my wal position"));
+    rows.add(
+        row(
+            "race: equal wal, peer has higher priority",
+            cluster(null, null, 100, N2_REPLICA),
+            replica(100),
+            LockState.NOT_HOLDER,
+            List.of(peer("node2", "replica", 100, 2)),
+            Map.of(),
+            Action.FOLLOW,
+            "following a different leader because i am not the healthiest node",
+            "node2 has equally tolerable WAL position and priority 2, while this node has priority"
+                + " 1"));
+    rows.add(
+        row(
+            "race: equal wal and priority",
+            cluster(null, null, 100, N2_REPLICA),
+            replica(100),
+            LockState.NOT_HOLDER,
+            List.of(peer("node2", "replica", 100, 1)),
+            Map.of(),
+            Action.ACQUIRE_LOCK,
+            "acquiring session lock",
+            null));
+    rows.add(
+        row(
+            "race: too far behind",
+            cluster(null, null, 100 + 2 * 1048576L, N2_REPLICA),
+            replica(100),
+            LockState.NOT_HOLDER,
+            List.of(),
+            Map.of(),
+            Action.FOLLOW,
+            "following a different leader because i am not the healthiest node",
+            "My wal position exceeds maximum replication lag"));
+    rows.add(
+        row(
+            "race: nofailover",
+            cluster(null, null, 100, N2_REPLICA),
+            replica(100),
+            LockState.NOT_HOLDER,
+            List.of(),
+            Map.of("nofailover", true),
+            Action.FOLLOW,
+            "following a different leader because I am not allowed to promote",
+            null));
+    rows.add(
+        row(
+            "race: nofailover peer ahead is ignored",
+            cluster(null, null, 100, N2_REPLICA),
+            replica(90),
+            LockState.NOT_HOLDER,
+            List.of(peer("node2", "replica", 100, 0)),
+            Map.of(),
+            Action.ACQUIRE_LOCK,
+            "acquiring session lock",
+            null));
+    rows.add(
+        row(
+            "race: running primary takes the lock",
+            cluster(null, null, 100, N2_REPLICA),
+            primary(100),
+            LockState.NOT_HOLDER,
+            List.of(peer("node2", "replica", 200, 1)),
+            Map.of(),
+            Action.ACQUIRE_LOCK,
+            "acquiring session lock",
+            null));
+    rows.add(
+        row(
+            "race: failover candidate is me",
+            cluster(null, new Failover("node2", "node1", null, 3), 100, N2_REPLICA),
+            replica(50),
+            LockState.NOT_HOLDER,
+            List.of(peer("node2", "replica", 100, 1)),
+            Map.of(),
+            Action.ACQUIRE_LOCK,
+            "acquiring session lock",
+            null));
+    rows.add(
+        row(
+            "race: healthy failover candidate is another node",
+            cluster(null, new Failover("node2", "node3", null, 3), 100, N3_REPLICA),
+            replica(100),
+            LockState.NOT_HOLDER,
+            List.of(peer("node3", "replica", 90, 1)),
+            Map.of(),
+            Action.FOLLOW,
+            "following a different leader because i am not the healthiest node",
+            "switchover: to node3, i am node1"));
+    rows.add(
+        row(
+            "race: paused, replica does not race",
+            paused(cluster(null, null, 100, N2_REPLICA)),
+            replica(100),
+            LockState.NOT_HOLDER,
+            List.of(),
+            Map.of(),
+            Action.NONE,
+            "no action. I am (node1)",
+            null));
+    // switchover on the leader (§5.9)
+    rows.add(
+        row(
+            "switchover to a healthy replica",
+            cluster("node1", new Failover("node1", "node2", null, 3), 100, ME_PRIMARY, N2_REPLICA),
+            primary(100),
+            LockState.HELD,
+            Action.SWITCHOVER,
+            "switchover: demoting myself"));
+    rows.add(
+        row(
+            "switchover without candidate picks a replica",
+            cluster("node1", new Failover("node1", null, null, 3), 100, ME_PRIMARY, N2_REPLICA),
+            primary(100),
+            LockState.HELD,
+            Action.SWITCHOVER,
+            "switchover: demoting myself"));
+    rows.add(
+        row(
+            "switchover from another leader name",
+            cluster("node1", new Failover("node9", "node2", null, 3), 100, ME_PRIMARY, N2_REPLICA),
+            primary(100),
+            LockState.HELD,
+            List.of(),
+            Map.of(),
+            Action.CLEAR_FAILOVER,
+            "Cleaning up failover key",
+            "switchover: leader name does not match: node9 != node1"));
+    rows.add(
+        row(
+            "switchover to a lagging replica",
+            cluster("node1", new Failover("node1", "node2", null, 3), 0, ME_PRIMARY, N2_REPLICA),
+            primary(100 + 2 * 1048576L),
+            LockState.HELD,
+            List.of(),
+            Map.of(),
+            Action.CLEAR_FAILOVER,
+            "Cleaning up failover key",
+            "switchover: no healthy members found, switchover is not possible"));
+    rows.add(
+        row(
+            "scheduled switchover in the future",
+            cluster(
+                "node1",
+                new Failover("node1", "node2", "2026-11-21T22:05:00+00:00", 3),
+                100,
+                ME_PRIMARY,
+                N2_REPLICA),
+            primary(100),
+            LockState.HELD,
+            Action.NONE,
+            "Awaiting switchover at 2026-11-21T22:05:00+00:00 (in 300 seconds)"));
+    rows.add(
+        row(
+            "stale scheduled switchover",
+            cluster(
+                "node1",
+                new Failover("node1", "node2", "2026-11-21T21:00:00+00:00", 3),
+                100,
+                ME_PRIMARY,
+                N2_REPLICA),
+            primary(100),
+            LockState.HELD,
+            List.of(),
+            Map.of(),
+            Action.CLEAR_FAILOVER,
+            "Cleaning up failover key",
+            "Found a stale switchover value, cleaning up"));
+    return rows.stream().map(Arguments::of);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("rows")
+  void decides(Row row) {
+    Decision d = HaDecision.decide(row.input());
+    assertEquals(row.action(), d.action(), "action");
+    assertEquals(row.message(), d.message(), "message");
+    if (row.note() != null) {
+      assertTrue(d.notes().contains(row.note()), "notes " + d.notes() + " lack: " + row.note());
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("rows")
+  void demotesOnlyWithAMode(Row row) {
+    Decision d = HaDecision.decide(row.input());
+    if (d.action() == Action.DEMOTE || d.action() == Action.SWITCHOVER) {
+      assertTrue(d.demote() != null, "a demotion needs a mode");
+    } else {
+      assertNull(d.demote());
+    }
+  }
+
+  @org.junit.jupiter.api.Test
+  void lostLockDemotesImmediatelyWithoutReleasingTheKey() {
+    Decision d =
+        HaDecision.decide(
+            row(
+                    "x",
+                    cluster("node1", null, 0, ME_PRIMARY),
+                    primary(100),
+                    LockState.LOST,
+                    Action.DEMOTE,
+                    "")
+                .input());
+    assertEquals(DemoteMode.IMMEDIATE_NOLOCK, d.demote());
+  }
+
+  @org.junit.jupiter.api.Test
+  void unreachableDcsDemotesOffline() {
+    Decision d =
+        HaDecision.decide(
+            row("x", null, primary(100), LockState.NOT_HOLDER, Action.DEMOTE, "").input());
+    assertEquals(DemoteMode.OFFLINE, d.demote());
+  }
+}

@@ -1,0 +1,115 @@
+package io.hagent.agent;
+
+import io.hagent.agent.api.RestApiServer;
+import io.hagent.agent.ha.HaLoop;
+import io.hagent.agent.ha.HaLoop.FatalError;
+import io.hagent.agent.ha.LeaderLease;
+import io.hagent.agent.ha.LeaseGuard;
+import io.hagent.agent.postgres.PostgresController;
+import io.hagent.common.Version;
+import io.hagent.common.config.DynamicConfig;
+import io.hagent.common.config.HagentConfig;
+import io.hagent.common.dcs.Dcs;
+import io.hagent.common.dcs.DcsException;
+import io.hagent.common.dcs.EtcdDcs;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Wires one node: DCS client, PostgreSQL control, HA loop, lease guard and REST API. */
+final class Agent {
+  private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+
+  private final HagentConfig config;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final AtomicInteger exitCode = new AtomicInteger();
+
+  Agent(HagentConfig config, Path configFile) {
+    this.config = config;
+  }
+
+  int run() {
+    DynamicConfig initial =
+        DynamicConfig.from(config.bootstrap() == null ? Map.of() : config.bootstrap().dcs());
+    LOG.info("hagent {} (Patroni {} compatible) starting as {} in cluster {}",
+        Version.HAGENT, Version.PATRONI_COMPAT, config.name(), config.scope());
+    Dcs dcs =
+        EtcdDcs.create(
+            config.etcd(), config.keys(), config.name(), initial.ttl(), initial.retryTimeout());
+    PostgresController pg = new PostgresController(config);
+    LeaderLease lease = new LeaderLease(initial.ttl());
+    HaLoop loop = HaLoop.create(config, dcs, pg, lease, System::nanoTime, Clock.systemUTC());
+    RestApiServer api =
+        new RestApiServer(
+            config.restapi(),
+            loop::snapshot,
+            System::nanoTime,
+            () -> {
+              try {
+                return dcs.readCluster();
+              } catch (DcsException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+              }
+            });
+    LeaseGuard guard =
+        new LeaseGuard(
+            lease,
+            pg,
+            System::nanoTime,
+            () -> loop.snapshot().pg().isPrimary(),
+            () -> loop.snapshot().paused());
+    try {
+      api.start();
+    } catch (RuntimeException e) {
+      LOG.error("cannot start the REST API on {}: {}", config.restapi().listen(), e.getMessage());
+      dcs.close();
+      return 1;
+    }
+    guard.start();
+
+    Thread haThread =
+        new Thread(
+            () -> {
+              try {
+                loop.run();
+              } catch (FatalError e) {
+                LOG.error("{}", e.getMessage());
+                exitCode.set(1);
+              } catch (RuntimeException e) {
+                LOG.error("HA loop failed", e);
+                exitCode.set(1);
+              } finally {
+                stopped.countDown();
+              }
+            },
+            "ha-loop");
+    Runnable terminate =
+        () -> {
+          LOG.info("received a termination signal; shutting down");
+          loop.stop();
+        };
+    Signals.handle("TERM", terminate);
+    Signals.handle("INT", terminate);
+    haThread.start();
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    try {
+      if (exitCode.get() == 0) {
+        loop.shutdown();
+      }
+    } finally {
+      guard.close();
+      api.stop();
+      dcs.close();
+    }
+    LOG.info("hagent stopped");
+    return exitCode.get();
+  }
+}

@@ -1,0 +1,105 @@
+package io.hagent.agent;
+
+import io.hagent.common.Version;
+import io.hagent.common.config.ConfigException;
+import io.hagent.common.config.ConfigLoader;
+import io.hagent.common.config.HagentConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code hagent [--validate-config] [--version] CONFIG}: the daemon's entry point. */
+@Command(
+    name = "hagent",
+    description = "PostgreSQL high-availability agent, a drop-in replacement for Patroni.",
+    mixinStandardHelpOptions = false)
+public final class Main implements Callable<Integer> {
+
+  @Parameters(
+      index = "0",
+      arity = "0..1",
+      paramLabel = "CONFIG",
+      description = "Patroni YAML configuration file or directory")
+  Path configFile;
+
+  @Option(names = "--validate-config", description = "Check the configuration and exit")
+  boolean validateConfig;
+
+  @Option(names = "--version", description = "Print the version and exit")
+  boolean version;
+
+  @Option(
+      names = {"-h", "--help"},
+      usageHelp = true,
+      description = "Show this help and exit")
+  boolean help;
+
+  public static void main(String[] args) {
+    int code =
+        new CommandLine(new Main())
+            .setExecutionExceptionHandler(
+                (e, cmd, parsed) -> {
+                  System.err.println("hagent: " + e.getMessage());
+                  return 1;
+                })
+            .execute(args);
+    if (code != Integer.MIN_VALUE) {
+      System.exit(code);
+    }
+  }
+
+  @Override
+  public Integer call() {
+    if (version) {
+      System.out.println("hagent " + Version.HAGENT);
+      return 0;
+    }
+    if (configFile == null && System.getenv("PATRONI_CONFIGURATION") == null) {
+      System.err.println("Usage: hagent [--validate-config] [--version] CONFIG");
+      System.err.println("hagent: no configuration given (a file, a directory or PATRONI_CONFIGURATION)");
+      return 1;
+    }
+    if (configFile != null && !Files.exists(configFile)) {
+      System.err.println("hagent: configuration file " + configFile + " does not exist");
+      return 1;
+    }
+    if (validateConfig) {
+      List<String> problems = ConfigLoader.validate(configFile, System.getenv());
+      problems.forEach(p -> System.err.println(p));
+      if (problems.isEmpty()) {
+        System.out.println("configuration is valid");
+        return 0;
+      }
+      return 1;
+    }
+    if (runningAsRoot()) {
+      System.err.println(
+          "hagent: refusing to run as root: PostgreSQL cannot run as root. Start hagent as the"
+              + " user that owns the data directory (e.g. 'postgres').");
+      return 1;
+    }
+    HagentConfig config;
+    try {
+      config = ConfigLoader.load(configFile, System.getenv());
+    } catch (ConfigException e) {
+      e.problems().forEach(p -> System.err.println(p));
+      return 1;
+    }
+    return new Agent(config, configFile).run();
+  }
+
+  private static boolean runningAsRoot() {
+    try {
+      Object uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+      return uid instanceof Integer i && i == 0;
+    } catch (IOException | UnsupportedOperationException e) {
+      return "root".equals(System.getProperty("user.name"));
+    }
+  }
+}

@@ -1,0 +1,333 @@
+package io.hagent.agent.ha;
+
+import io.hagent.agent.api.NodeSnapshot;
+import io.hagent.agent.postgres.LocalState;
+import io.hagent.agent.postgres.Postgres;
+import io.hagent.common.Version;
+import io.hagent.common.cluster.Cluster;
+import io.hagent.common.cluster.Member;
+import io.hagent.common.config.DynamicConfig;
+import io.hagent.common.config.HagentConfig;
+import io.hagent.common.dcs.Dcs;
+import io.hagent.common.dcs.DcsException;
+import io.hagent.common.rest.RestClient;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HA loop (§5.1): every {@code loop_wait} seconds, or at once when the DCS watch reports a
+ * leader or config change, it gathers one snapshot (DCS view, local PostgreSQL, peers when
+ * leaderless), asks {@link HaDecision} what to do, has {@link ActionExecutor} do it, logs the
+ * outcome in Patroni's words and publishes a {@link NodeSnapshot} for the REST API.
+ */
+public final class HaLoop {
+  private static final Logger LOG = LoggerFactory.getLogger(HaLoop.class);
+
+  private final HagentConfig config;
+  private final Dcs dcs;
+  private final Postgres pg;
+  private final PeerProbe peers;
+  private final LongSupplier nanoTime;
+  private final Clock clock;
+  private final LeaderLease lease;
+  private final ActionExecutor executor;
+  private final AtomicReference<NodeSnapshot> snapshot = new AtomicReference<>();
+  private final Object wakeLock = new Object();
+  private boolean wakeRequested;
+  private volatile boolean stopping;
+
+  private DynamicConfig dynamic;
+  private Cluster lastCluster;
+  private long lastClusterNanos;
+  private long dcsLastSeenEpoch;
+  private String role = "uninitialized";
+
+  /** Builds the loop with its peer prober (REST client with the node's own credentials). */
+  public static HaLoop create(
+      HagentConfig config,
+      Dcs dcs,
+      Postgres pg,
+      LeaderLease lease,
+      LongSupplier nanoTime,
+      Clock clock) {
+    RestClient client =
+        new RestClient(
+            config.restapi().username(),
+            config.restapi().password(),
+            config.restapi().cafile(),
+            config.restapi().certfile(),
+            config.restapi().keyfile(),
+            true);
+    ExecutorService peerPool =
+        Executors.newFixedThreadPool(
+            3,
+            r -> {
+              Thread t = new Thread(r, "peer-probe");
+              t.setDaemon(true);
+              return t;
+            });
+    return new HaLoop(config, dcs, pg, new PeerProbe(client, peerPool), nanoTime, clock, lease);
+  }
+
+  HaLoop(
+      HagentConfig config,
+      Dcs dcs,
+      Postgres pg,
+      PeerProbe peers,
+      LongSupplier nanoTime,
+      Clock clock,
+      LeaderLease lease) {
+    this.config = config;
+    this.dcs = dcs;
+    this.pg = pg;
+    this.peers = peers;
+    this.nanoTime = nanoTime;
+    this.clock = clock;
+    this.lease = lease;
+    this.dynamic = DynamicConfig.from(config.bootstrap() == null ? Map.of() : config.bootstrap().dcs());
+    this.executor = new ActionExecutor(config, dcs, pg, lease, nanoTime);
+    publish(pg.probe(), null, nanoTime.getAsLong());
+  }
+
+  public NodeSnapshot snapshot() {
+    return snapshot.get();
+  }
+
+  public DynamicConfig dynamicConfig() {
+    return dynamic;
+  }
+
+  /** Runs cycles until {@link #stop()}; returns normally, or throws {@link FatalError}. */
+  public void run() {
+    dcs.watch(this::onDcsChange);
+    while (!stopping) {
+      long start = nanoTime.getAsLong();
+      runCycle();
+      long next = start + TimeUnit.SECONDS.toNanos(dynamic.loopWait());
+      NodeSnapshot s = snapshot.get();
+      snapshot.set(withNextRun(s, next));
+      waitUntil(next);
+    }
+  }
+
+  /** Asks for a cycle now (DCS watch event, REST management call). */
+  public void wake() {
+    synchronized (wakeLock) {
+      wakeRequested = true;
+      wakeLock.notifyAll();
+    }
+  }
+
+  public void stop() {
+    stopping = true;
+    wake();
+  }
+
+  /**
+   * SIGTERM (§5.12): stop PostgreSQL fast and give the leader key up at once so another node can
+   * take over without waiting for the lease to expire; paused, leave both alone.
+   */
+  public void shutdown() {
+    boolean paused = lastCluster != null ? lastCluster.isPaused() : dynamic.pause();
+    if (paused) {
+      LOG.info("Leader key is not deleted and Postgresql is not stopped due paused state");
+      return;
+    }
+    executor.shutdown(dynamic);
+  }
+
+  private void onDcsChange(String key, boolean deleted) {
+    Cluster known = lastCluster;
+    boolean iAmLeader = lease.isHeld(nanoTime.getAsLong());
+    switch (key) {
+      case "leader" -> {
+        if (deleted || (!iAmLeader && (known == null || known.isUnlocked()))) {
+          wake();
+        }
+      }
+      case "config", "failover", "initialize" -> wake();
+      default -> {}
+    }
+  }
+
+  private void waitUntil(long deadlineNanos) {
+    synchronized (wakeLock) {
+      while (!wakeRequested && !stopping) {
+        long left = deadlineNanos - nanoTime.getAsLong();
+        if (left <= 0) {
+          break;
+        }
+        try {
+          TimeUnit.NANOSECONDS.timedWait(wakeLock, left);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          stopping = true;
+        }
+      }
+      wakeRequested = false;
+    }
+  }
+
+  void runCycle() {
+    Cluster cluster = readCluster();
+    DynamicConfig dyn = applyDynamicConfig(cluster);
+    LocalState local = pg.probe();
+    LockState lock = refreshLock(cluster);
+    Map<String, PeerStatus> peerStatus = Map.of();
+    if (cluster != null && cluster.isUnlocked() && local.running() && !dyn.pause()) {
+      List<Member> others =
+          cluster.members().stream().filter(m -> !m.name().equals(config.name())).toList();
+      peerStatus = peers.probe(others);
+    }
+    boolean paused = cluster != null ? cluster.isPaused() : dyn.pause();
+    String prefix = paused ? "PAUSE: " : "";
+    if (cluster != null) {
+      String owner = cluster.leader() == null ? "None" : cluster.leader().name();
+      LOG.info("{}Lock owner: {}; I am {}", prefix, owner, config.name());
+    }
+    HaInput input =
+        new HaInput(
+            config.name(),
+            cluster,
+            local,
+            dyn,
+            config.tagView(),
+            lock,
+            peerStatus,
+            config.bootstrap() != null && !config.tagView().nofailover(),
+            Instant.now(clock));
+    Decision decision = HaDecision.decide(input);
+    decision.notes().forEach(n -> LOG.info("{}{}", prefix, n));
+    String outcome;
+    try {
+      outcome = executor.execute(decision, input);
+    } catch (FatalError e) {
+      throw e;
+    } catch (RuntimeException e) {
+      LOG.error("Unexpected error while carrying out '{}'", decision.message(), e);
+      outcome = decision.message();
+    }
+    LOG.info("{}{}", prefix, outcome);
+
+    LocalState after = decision.action() == Decision.Action.NONE ? local : pg.probe();
+    role = executor.roleAfter(decision, MemberData.role(after, role));
+    if (cluster != null) {
+      publishToDcs(after, paused);
+    }
+    publish(after, cluster, nanoTime.getAsLong());
+  }
+
+  private Cluster readCluster() {
+    try {
+      Cluster c = dcs.readCluster();
+      lastCluster = c;
+      lastClusterNanos = nanoTime.getAsLong();
+      dcsLastSeenEpoch = clock.instant().getEpochSecond();
+      return c;
+    } catch (DcsException e) {
+      LOG.error("Error communicating with DCS: {}", e.getMessage());
+      return null;
+    }
+  }
+
+  private DynamicConfig applyDynamicConfig(Cluster cluster) {
+    if (cluster == null || cluster.config() == null) {
+      return dynamic;
+    }
+    DynamicConfig fresh = DynamicConfig.from(cluster.config());
+    if (!fresh.raw().equals(dynamic.raw())) {
+      fresh.warnings().forEach(w -> LOG.warn(w));
+      if (fresh.ttl() != dynamic.ttl() || fresh.retryTimeout() != dynamic.retryTimeout()) {
+        dcs.setTimeouts(fresh.ttl(), fresh.retryTimeout());
+      }
+      boolean pgChanged =
+          !Objects.equals(fresh.parameters(), dynamic.parameters())
+              || !Objects.equals(fresh.pgHba(), dynamic.pgHba());
+      dynamic = fresh;
+      lease.setTtlSeconds(fresh.ttl());
+      if (pgChanged && pg.probe().running()) {
+        pg.applyConfig(fresh);
+      }
+    }
+    return dynamic;
+  }
+
+  /** The holder's heartbeat: refresh the key before deciding, as Patroni does (§5.4). */
+  private LockState refreshLock(Cluster cluster) {
+    if (cluster == null || cluster.leader() == null || !cluster.leader().name().equals(config.name())) {
+      lease.release();
+      return LockState.NOT_HOLDER;
+    }
+    long sent = nanoTime.getAsLong();
+    try {
+      if (dcs.updateLeader()) {
+        lease.renewed(sent);
+        return LockState.HELD;
+      }
+    } catch (DcsException e) {
+      LOG.error("failed to update leader lock: {}", e.getMessage());
+    }
+    lease.release();
+    return LockState.LOST;
+  }
+
+  private void publishToDcs(LocalState local, boolean paused) {
+    try {
+      dcs.touchMember(MemberData.build(config, local, role, paused));
+      if (lease.isHeld(nanoTime.getAsLong()) && local.isPrimary()) {
+        executor.leaderDuties(local, lastCluster, dynamic);
+      }
+    } catch (DcsException e) {
+      LOG.error("Error communicating with DCS: {}", e.getMessage());
+    }
+  }
+
+  private void publish(LocalState local, Cluster cluster, long now) {
+    Cluster view = cluster;
+    if (view == null
+        && lastCluster != null
+        && now - lastClusterNanos < TimeUnit.SECONDS.toNanos(dynamic.ttl())) {
+      view = lastCluster;
+    }
+    NodeSnapshot prev = snapshot.get();
+    snapshot.set(
+        new NodeSnapshot(
+            config.scope(),
+            config.name(),
+            Version.PATRONI_COMPAT,
+            local,
+            role,
+            view,
+            lease.untilNanos(),
+            dynamic,
+            config.tags(),
+            dcsLastSeenEpoch,
+            prev == null ? now : prev.nextRunNanos(),
+            false));
+  }
+
+  private static NodeSnapshot withNextRun(NodeSnapshot s, long next) {
+    return new NodeSnapshot(
+        s.scope(), s.name(), s.version(), s.pg(), s.role(), s.cluster(), s.leaderUntilNanos(),
+        s.config(), s.tags(), s.dcsLastSeenEpoch(), next, s.failsafeActive());
+  }
+
+  /** The agent cannot go on (e.g. system ID mismatch); Main exits with status 1. */
+  public static final class FatalError extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public FatalError(String message) {
+      super(message);
+    }
+  }
+}

@@ -90,6 +90,9 @@ public final class ConfigLoader {
 
   private static HagentConfig build(Path file, Map<String, String> env, Problems problems) {
     Map<String, Object> tree = readSources(file, env, problems);
+    if (!problems.isEmpty()) {
+      return null; // unreadable input: its consequences ("name: required", ...) would only mislead
+    }
     Section root = new Section("", tree, problems);
     root.rejectUnknown(
         MODELLED,

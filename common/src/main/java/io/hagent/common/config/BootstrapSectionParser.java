@@ -1,5 +1,6 @@
 package io.hagent.common.config;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,11 +46,11 @@ final class BootstrapSectionParser {
     for (String k : DCS_INTEGERS) {
       dcs.longValue(k, 0);
     }
-    Map<String, Object> dcsMap = new LinkedHashMap<>(dcs.map());
+    Map<String, Object> dcsMap = Collections.unmodifiableMap(new LinkedHashMap<>(dcs.map()));
 
     List<String> initdb = UserOptions.render(b, "initdb", INITDB_FORBIDDEN);
     List<String> hba = b.stringList("pg_hba");
-    Map<String, Object> users = b.mapAt("users");
+    Map<String, Object> users = Collections.unmodifiableMap(b.mapAt("users"));
     String post = b.has("post_bootstrap") ? b.str("post_bootstrap") : b.str("post_init");
     return new BootstrapConfig(
         dcsMap, List.copyOf(initdb), hba == null ? List.of() : List.copyOf(hba), users, post);

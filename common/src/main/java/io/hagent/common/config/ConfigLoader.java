@@ -1,6 +1,7 @@
 package io.hagent.common.config;
 
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -116,7 +117,7 @@ public final class ConfigLoader {
     BootstrapConfig bootstrap = BootstrapSectionParser.parse(root);
     String home = env.getOrDefault("HOME", System.getProperty("user.home"));
     PostgresqlConfig postgresql = PostgresqlSectionParser.parse(root, home);
-    Map<String, Object> tags = new LinkedHashMap<>(root.mapAt("tags"));
+    Map<String, Object> tags = Collections.unmodifiableMap(new LinkedHashMap<>(root.mapAt("tags")));
     WatchdogConfig watchdog = AgentSectionsParser.watchdog(root);
     LogConfig log = AgentSectionsParser.log(root);
     return new HagentConfig(

@@ -1,5 +1,6 @@
 package io.hagent.common.config;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -162,7 +163,7 @@ final class PostgresqlSectionParser {
         superuser,
         replication,
         rewind,
-        parameters,
+        Collections.unmodifiableMap(parameters),
         pgHba == null ? null : List.copyOf(pgHba),
         pg.stringMap("callbacks"),
         replicaMethods,
@@ -170,7 +171,7 @@ final class PostgresqlSectionParser {
         pg.optionalBool("use_pg_rewind"),
         pg.bool("remove_data_directory_on_rewind_failure", false),
         pg.bool("remove_data_directory_on_diverged_timelines", false),
-        new LinkedHashMap<>(pg.mapAt("recovery_conf")),
+        Collections.unmodifiableMap(new LinkedHashMap<>(pg.mapAt("recovery_conf"))),
         pgCtlTimeout,
         pg.bool("use_unix_socket", false),
         pg.str("pre_promote"),

@@ -1,6 +1,5 @@
 package io.hagent.common.config;
 
-import io.hagent.common.cluster.Tags;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -211,10 +210,6 @@ final class Section {
 
   void rejectUnknown(Set<String> known) {
     rejectUnknown(known, k -> false);
-  }
-
-  static boolean truthy(Object v) {
-    return Tags.truthy(v);
   }
 
   /** YAML mapping keys may be non-strings (numbers, YAML 1.1 booleans): use their text. */

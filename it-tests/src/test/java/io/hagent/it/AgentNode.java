@@ -52,6 +52,7 @@ public final class AgentNode {
   private final NodeConfig config;
   private final Path agentJar;
   private ChildProcess agent;
+  private volatile boolean meantToRun;
 
   public AgentNode(NodeConfig config, Path agentJar) {
     this.config = config;
@@ -97,11 +98,28 @@ public final class AgentNode {
     cmd.add(agentJar.toString());
     cmd.add(config.configFile().toString());
     agent = ChildProcess.start(name(), cmd, config.log(), Map.of("MALLOC_ARENA_MAX", "2"));
+    meantToRun = true;
     return this;
   }
 
   public boolean isAgentRunning() {
     return agent != null && agent.isAlive();
+  }
+
+  /**
+   * Fails at once (an Error, which Wait does not retry) when the agent exited although the test did
+   * not stop it, so a crashing agent is reported with its log instead of as a timeout.
+   */
+  public void assertNotDied() {
+    if (meantToRun && agent != null && !agent.isAlive()) {
+      meantToRun = false;
+      throw new AssertionError(
+          name()
+              + " agent exited unexpectedly with code "
+              + agent.exitValue()
+              + "; log tail:\n"
+              + ChildProcess.tail(config.log(), 40));
+    }
   }
 
   public Optional<Long> agentPid() {
@@ -110,11 +128,13 @@ public final class AgentNode {
 
   /** SIGTERM to the agent; returns true when it exited within the timeout. */
   public boolean stopAgent(Duration timeout) {
+    meantToRun = false;
     return agent == null || !agent.isAlive() || agent.terminate(timeout);
   }
 
   /** kill -9 of the agent only (its PostgreSQL keeps running). */
   public void killAgent() {
+    meantToRun = false;
     if (agent != null && agent.isAlive()) {
       agent.kill();
     }

@@ -165,6 +165,7 @@ public final class ClusterFixture implements AutoCloseable {
         "exactly one primary holding the leader key",
         timeout,
         () -> {
+          nodes.forEach(AgentNode::assertNotDied);
           List<AgentNode> primaries = primaries();
           if (primaries.size() != 1) {
             return Optional.empty();
@@ -179,7 +180,10 @@ public final class ClusterFixture implements AutoCloseable {
     Wait.until(
         replica.name() + " to stream from the primary",
         timeout,
-        () -> "streaming".equals(walReceiverStatus(replica).orElse("")));
+        () -> {
+          replica.assertNotDied();
+          return "streaming".equals(walReceiverStatus(replica).orElse(""));
+        });
   }
 
   public Optional<String> walReceiverStatus(AgentNode node) {

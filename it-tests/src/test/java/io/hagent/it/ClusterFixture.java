@@ -1,0 +1,301 @@
+package io.hagent.it;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * A whole test cluster under one temp dir: etcd, N agent nodes and optionally HAProxy. close()
+ * kills everything it started, by PID, including postmasters the agents launched; a JVM shutdown
+ * hook does the same as a last resort.
+ */
+public final class ClusterFixture implements AutoCloseable {
+  private final ClusterSpec spec;
+  private final Path baseDir;
+  private final String scope;
+  private final Credentials credentials = Credentials.random();
+  private final EtcdProcess etcd;
+  private final List<AgentNode> nodes = new ArrayList<>();
+  private HaproxyProcess haproxy;
+  private boolean closed;
+
+  private ClusterFixture(ClusterSpec spec, Path baseDir) {
+    this.spec = spec;
+    this.baseDir = baseDir;
+    this.scope = "it" + Long.toString(System.nanoTime() % 1_000_000_000L, 36);
+    this.etcd = new EtcdProcess(baseDir.resolve("etcd"));
+  }
+
+  /** Starts etcd, all agents at once (they race for the initialize key) and HAProxy if wanted. */
+  public static ClusterFixture start(ClusterSpec spec) {
+    Path base;
+    try {
+      base = Files.createTempDirectory("hagent-it-");
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot create a temp dir", e);
+    }
+    ClusterFixture cluster = new ClusterFixture(spec, base);
+    ProcessReaper.registerCleanup(cluster::killPostmasters);
+    try {
+      cluster.etcd.start();
+      Path jar = agentJar();
+      for (int i = 1; i <= spec.nodes(); i++) {
+        String name = "node" + i;
+        NodeConfig cfg =
+            new NodeConfig(
+                cluster.scope,
+                name,
+                base.resolve(name),
+                Ports.free(),
+                Ports.free(),
+                cluster.etcd.hostPort(),
+                spec,
+                cluster.credentials);
+        cluster.nodes.add(new AgentNode(cfg, jar));
+      }
+      cluster.nodes.forEach(AgentNode::start);
+      if (spec.haproxy()) {
+        cluster.haproxy =
+            new HaproxyProcess(base.resolve("haproxy"))
+                .start(
+                    cluster.nodes.stream()
+                        .map(
+                            n ->
+                                new HaproxyProcess.Backend(
+                                    n.name(), n.config().pgPort(), n.config().restPort()))
+                        .toList(),
+                    HaproxyProcess.CheckTimings.fast());
+      }
+      return cluster;
+    } catch (RuntimeException | Error e) {
+      System.err.println(cluster.logTails(60));
+      cluster.close();
+      throw e;
+    }
+  }
+
+  static Path agentJar() {
+    return Path.of(System.getProperty("hagent.jar", "../agent/target/hagent.jar"))
+        .toAbsolutePath()
+        .normalize();
+  }
+
+  public ClusterSpec spec() {
+    return spec;
+  }
+
+  public String scope() {
+    return scope;
+  }
+
+  public String dcsPrefix() {
+    return "/service/" + scope + "/";
+  }
+
+  public EtcdProcess etcd() {
+    return etcd;
+  }
+
+  public Optional<HaproxyProcess> haproxy() {
+    return Optional.ofNullable(haproxy);
+  }
+
+  public List<AgentNode> nodes() {
+    return List.copyOf(nodes);
+  }
+
+  public AgentNode node(String name) {
+    return nodes.stream()
+        .filter(n -> n.name().equals(name))
+        .findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no node named " + name));
+  }
+
+  public Path baseDir() {
+    return baseDir;
+  }
+
+  public Credentials credentials() {
+    return credentials;
+  }
+
+  /** The member name stored in the DCS leader key, if any. */
+  public Optional<String> leaderName() {
+    return etcd.kv().get(dcsPrefix() + "leader");
+  }
+
+  /** Nodes whose GET /patroni says role primary, state running. */
+  public List<AgentNode> primaries() {
+    return nodes.stream().filter(n -> n.reportsRole("primary")).toList();
+  }
+
+  /** Nodes whose GET /patroni says role replica, state running. */
+  public List<AgentNode> replicas() {
+    return nodes.stream().filter(n -> n.reportsRole("replica")).toList();
+  }
+
+  /** Member keys (members/<name>) currently in etcd, by name. */
+  public Map<String, String> members() {
+    String p = dcsPrefix() + "members/";
+    return etcd.kv().getPrefix(p).entrySet().stream()
+        .collect(
+            Collectors.toMap(
+                e -> e.getKey().substring(p.length()),
+                Map.Entry::getValue,
+                (a, b) -> b,
+                java.util.TreeMap::new));
+  }
+
+  /** Waits until exactly one node reports primary and the DCS leader key names it; returns it. */
+  public AgentNode waitForLeader(Duration timeout) {
+    return Wait.forValue(
+        "exactly one primary holding the leader key",
+        timeout,
+        () -> {
+          nodes.forEach(AgentNode::assertNotDied);
+          List<AgentNode> primaries = primaries();
+          if (primaries.size() != 1) {
+            return Optional.empty();
+          }
+          AgentNode p = primaries.get(0);
+          return leaderName().filter(p.name()::equals).map(n -> p);
+        });
+  }
+
+  /** Waits until the node's PostgreSQL has a WAL receiver in state streaming. */
+  public void waitStreaming(AgentNode replica, Duration timeout) {
+    Wait.until(
+        replica.name() + " to stream from the primary",
+        timeout,
+        () -> {
+          replica.assertNotDied();
+          return "streaming".equals(walReceiverStatus(replica).orElse(""));
+        });
+  }
+
+  public Optional<String> walReceiverStatus(AgentNode node) {
+    try (Connection c = node.connect();
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT status FROM pg_stat_wal_receiver")) {
+      return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+    } catch (SQLException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Waits for one primary and every node with a running agent streaming from it, as PostgreSQL
+   * (pg_stat_wal_receiver) and the agent (/patroni replication_state) both say; returns the leader.
+   */
+  public AgentNode waitForHealthyCluster(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    AgentNode leader = waitForLeader(timeout);
+    for (AgentNode n : nodes) {
+      if (n != leader && n.isAgentRunning()) {
+        Duration left = Duration.ofNanos(Math.max(1, deadline - System.nanoTime()));
+        waitStreaming(n, left);
+        Wait.until(
+            n.name() + " to report replication_state streaming in /patroni",
+            Duration.ofNanos(Math.max(1, deadline - System.nanoTime())),
+            () ->
+                n.status()
+                    .map(s -> "streaming".equals(s.path("replication_state").asText()))
+                    .orElse(false));
+      }
+    }
+    return leader;
+  }
+
+  /** JDBC URL listing every node; the driver picks the one that is primary (rechecked each s). */
+  public String multiHostPrimaryUrl() {
+    return "jdbc:postgresql://"
+        + nodes.stream()
+            .map(n -> "127.0.0.1:" + n.config().pgPort())
+            .collect(Collectors.joining(","))
+        + "/postgres?targetServerType=primary&hostRecheckSeconds=1";
+  }
+
+  public String haproxyPrimaryUrl() {
+    return "jdbc:postgresql://127.0.0.1:" + haproxy().orElseThrow().primaryPort() + "/postgres";
+  }
+
+  public Properties connectionProperties() {
+    return AgentNode.connectionProperties(credentials);
+  }
+
+  /** Log tails of every process, for failure reports. */
+  public String logTails(int lines) {
+    StringBuilder sb =
+        new StringBuilder("===== cluster " + scope + " under " + baseDir + " =====\n");
+    for (AgentNode n : nodes) {
+      sb.append("----- ").append(n).append(" log tail -----\n");
+      sb.append(ChildProcess.tail(n.log(), lines));
+      Path pgLogDir = n.config().dataDir().resolve("log");
+      sb.append("----- ").append(n.name()).append(" postgres log tail -----\n");
+      sb.append(latestFileTail(pgLogDir, lines / 2));
+    }
+    sb.append("----- etcd log tail -----\n").append(ChildProcess.tail(etcd.log(), lines / 3));
+    if (haproxy != null) {
+      sb.append("----- haproxy log tail -----\n").append(ChildProcess.tail(haproxy.log(), 20));
+    }
+    return sb.toString();
+  }
+
+  private static String latestFileTail(Path dir, int lines) {
+    if (!Files.isDirectory(dir)) {
+      return "(no " + dir + ")\n";
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      return files
+          .max(Comparator.comparing(p -> p.toFile().lastModified()))
+          .map(p -> ChildProcess.tail(p, lines))
+          .orElse("(empty " + dir + ")\n");
+    } catch (IOException e) {
+      return "(cannot list " + dir + ")\n";
+    }
+  }
+
+  private void killPostmasters() {
+    nodes.forEach(AgentNode::killPostmaster);
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (AgentNode n : nodes) {
+      n.killAgent();
+    }
+    killPostmasters();
+    if (haproxy != null) {
+      haproxy.close();
+    }
+    etcd.close();
+    if (!Boolean.getBoolean("it.keep")) {
+      deleteRecursively(baseDir);
+    }
+  }
+
+  private static void deleteRecursively(Path dir) {
+    try (Stream<Path> walk = Files.walk(dir)) {
+      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      System.err.println("could not delete " + dir + ": " + e.getMessage());
+    }
+  }
+}

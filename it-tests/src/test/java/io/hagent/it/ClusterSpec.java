@@ -1,0 +1,43 @@
+package io.hagent.it;
+
+/**
+ * What a test cluster looks like: node count, HAProxy or not, and the dynamic-config timings
+ * written to bootstrap.dcs (Patroni's rule loop_wait + 2*retry_timeout <= ttl must hold).
+ *
+ * <p>syncCommitToAnyStandby sets synchronous_standby_names='*': a commit is acknowledged only once
+ * a standby has it. With plain asynchronous replication, a crash of the primary may legitimately
+ * lose its last acknowledged commits (Patroni bounds that loss by maximum_lag_on_failover, it does
+ * not prevent it), so "no acknowledged write lost" can only be asserted with this on.
+ */
+public record ClusterSpec(
+    int nodes,
+    boolean haproxy,
+    int ttl,
+    int loopWait,
+    int retryTimeout,
+    boolean syncCommitToAnyStandby) {
+
+  public ClusterSpec {
+    if (nodes < 1) {
+      throw new IllegalArgumentException("nodes must be >= 1, got " + nodes);
+    }
+    if (loopWait + 2 * retryTimeout > ttl) {
+      throw new IllegalArgumentException(
+          "loop_wait + 2*retry_timeout must be <= ttl, got %d + 2*%d > %d"
+              .formatted(loopWait, retryTimeout, ttl));
+    }
+  }
+
+  /** Three nodes, fast timings (ttl 20 is Patroni's minimum). */
+  public static ClusterSpec threeNodes() {
+    return new ClusterSpec(3, false, 20, 2, 5, false);
+  }
+
+  public ClusterSpec withHaproxy() {
+    return new ClusterSpec(nodes, true, ttl, loopWait, retryTimeout, syncCommitToAnyStandby);
+  }
+
+  public ClusterSpec withSyncCommitToAnyStandby() {
+    return new ClusterSpec(nodes, haproxy, ttl, loopWait, retryTimeout, true);
+  }
+}

@@ -1,0 +1,114 @@
+package io.hagent.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reads and writes etcd keys through etcd's v3 JSON gateway (/v3/kv/*), independent of the agent's
+ * own etcd client, so tests observe the DCS as a third party.
+ */
+public final class EtcdKv {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  private final String endpoint;
+
+  public EtcdKv(String endpoint) {
+    this.endpoint = endpoint;
+  }
+
+  public boolean isHealthy() {
+    try {
+      HttpResponse<String> r =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create(endpoint + "/health"))
+                  .timeout(Duration.ofSeconds(2))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      return r.statusCode() == 200
+          && JSON.readTree(r.body()).path("health").asText().equals("true");
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  public Optional<String> get(String key) {
+    return Optional.ofNullable(range(key, null).get(key));
+  }
+
+  /** All keys under the prefix with their values, in key order. */
+  public Map<String, String> getPrefix(String prefix) {
+    byte[] p = prefix.getBytes(StandardCharsets.UTF_8);
+    byte[] end = p.clone();
+    end[end.length - 1]++;
+    return range(prefix, end);
+  }
+
+  public void put(String key, String value) {
+    post(
+        "/v3/kv/put",
+        Map.of("key", b64(key.getBytes(StandardCharsets.UTF_8)), "value", b64(value)));
+  }
+
+  private Map<String, String> range(String key, byte[] rangeEnd) {
+    Map<String, String> body = new LinkedHashMap<>();
+    body.put("key", b64(key.getBytes(StandardCharsets.UTF_8)));
+    if (rangeEnd != null) {
+      body.put("range_end", b64(rangeEnd));
+    }
+    JsonNode result = post("/v3/kv/range", body);
+    Map<String, String> out = new LinkedHashMap<>();
+    for (JsonNode kv : result.path("kvs")) {
+      out.put(unb64(kv.path("key").asText()), unb64(kv.path("value").asText("")));
+    }
+    return out;
+  }
+
+  private JsonNode post(String path, Map<String, String> body) {
+    try {
+      HttpResponse<String> r =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create(endpoint + path))
+                  .timeout(Duration.ofSeconds(3))
+                  .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 200) {
+        throw new IllegalStateException("etcd " + path + " answered " + r.statusCode());
+      }
+      return JSON.readTree(r.body());
+    } catch (IOException e) {
+      throw new IllegalStateException("etcd " + path + " failed: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  private static String b64(String s) {
+    return b64(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String b64(byte[] b) {
+    return Base64.getEncoder().encodeToString(b);
+  }
+
+  private static String unb64(String s) {
+    return new String(Base64.getDecoder().decode(s), StandardCharsets.UTF_8);
+  }
+}

@@ -70,6 +70,7 @@ final class Agent {
       return 1;
     }
     guard.start();
+    SystemdNotify.fromEnvironment().ready();
 
     Thread haThread =
         new Thread(

@@ -1,5 +1,6 @@
 package io.hagent.agent;
 
+import io.hagent.agent.logging.LogSetup;
 import io.hagent.common.Version;
 import io.hagent.common.config.ConfigException;
 import io.hagent.common.config.ConfigLoader;
@@ -89,6 +90,12 @@ public final class Main implements Callable<Integer> {
       config = ConfigLoader.load(configFile, System.getenv());
     } catch (ConfigException e) {
       e.problems().forEach(p -> System.err.println(p));
+      return 1;
+    }
+    try {
+      LogSetup.apply(config.log());
+    } catch (IllegalArgumentException e) {
+      System.err.println("hagent: " + e.getMessage());
       return 1;
     }
     return new Agent(config, configFile).run();

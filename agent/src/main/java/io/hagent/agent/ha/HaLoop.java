@@ -1,6 +1,7 @@
 package io.hagent.agent.ha;
 
 import io.hagent.agent.api.NodeSnapshot;
+import io.hagent.agent.logging.HeartbeatLog;
 import io.hagent.agent.postgres.LocalState;
 import io.hagent.agent.postgres.Postgres;
 import io.hagent.common.Version;
@@ -41,6 +42,8 @@ public final class HaLoop {
   private final Clock clock;
   private final LeaderLease lease;
   private final ActionExecutor executor;
+  private final HeartbeatLog lockOwnerLog;
+  private final HeartbeatLog outcomeLog;
   private final AtomicReference<NodeSnapshot> snapshot = new AtomicReference<>();
   private final Object wakeLock = new Object();
   private boolean wakeRequested;
@@ -96,6 +99,9 @@ public final class HaLoop {
     this.lease = lease;
     this.dynamic = DynamicConfig.from(config.bootstrap() == null ? Map.of() : config.bootstrap().dcs());
     this.executor = new ActionExecutor(config, dcs, pg, lease, nanoTime);
+    boolean dedup = HeartbeatLog.enabledIn(config.raw());
+    this.lockOwnerLog = new HeartbeatLog(LOG, dedup, HeartbeatLog.DEFAULT_REPEAT, nanoTime);
+    this.outcomeLog = new HeartbeatLog(LOG, dedup, HeartbeatLog.DEFAULT_REPEAT, nanoTime);
     publish(pg.probe(), null, nanoTime.getAsLong());
   }
 
@@ -193,7 +199,7 @@ public final class HaLoop {
     String prefix = paused ? "PAUSE: " : "";
     if (cluster != null) {
       String owner = cluster.leader() == null ? "None" : cluster.leader().name();
-      LOG.info("{}Lock owner: {}; I am {}", prefix, owner, config.name());
+      lockOwnerLog.info(prefix + "Lock owner: " + owner + "; I am " + config.name());
     }
     HaInput input =
         new HaInput(
@@ -217,7 +223,7 @@ public final class HaLoop {
       LOG.error("Unexpected error while carrying out '{}'", decision.message(), e);
       outcome = decision.message();
     }
-    LOG.info("{}{}", prefix, outcome);
+    outcomeLog.info(prefix + outcome);
 
     LocalState after = decision.action() == Decision.Action.NONE ? local : pg.probe();
     role = executor.roleAfter(decision, MemberData.role(after, role));

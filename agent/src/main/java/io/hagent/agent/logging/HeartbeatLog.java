@@ -64,18 +64,22 @@ public final class HeartbeatLog {
 
   /**
    * Reads {@code log.deduplicate_heartbeat_logs} from the raw configuration tree ({@code
-   * HagentConfig.raw()}); YAML booleans and the strings true/on/yes/1 count as on.
+   * HagentConfig.raw()}); YAML booleans and the strings true/on/yes/1 count as on. Unlike
+   * Patroni, hagent deduplicates by default (a heartbeat every loop_wait drowns the state changes
+   * an operator looks for); {@code deduplicate_heartbeat_logs: false} restores Patroni's output.
    */
   public static boolean enabledIn(Map<String, Object> rawConfig) {
     if (rawConfig == null || !(rawConfig.get("log") instanceof Map<?, ?> log)) {
-      return false;
+      return true;
     }
     Object value = log.get("deduplicate_heartbeat_logs");
+    if (value == null) {
+      return true;
+    }
     if (value instanceof Boolean b) {
       return b;
     }
-    return value != null
-        && java.util.List.of("true", "on", "yes", "1")
+    return java.util.List.of("true", "on", "yes", "1")
             .contains(value.toString().trim().toLowerCase(java.util.Locale.ROOT));
   }
 }

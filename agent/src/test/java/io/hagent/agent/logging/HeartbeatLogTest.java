@@ -64,8 +64,9 @@ class HeartbeatLogTest {
   void readsTheSettingFromTheRawConfig() {
     assertTrue(HeartbeatLog.enabledIn(Map.of("log", Map.of("deduplicate_heartbeat_logs", true))));
     assertTrue(HeartbeatLog.enabledIn(Map.of("log", Map.of("deduplicate_heartbeat_logs", "on"))));
-    assertFalse(HeartbeatLog.enabledIn(Map.of("log", Map.of("level", "INFO"))));
-    assertFalse(HeartbeatLog.enabledIn(Map.of()));
-    assertFalse(HeartbeatLog.enabledIn(null));
+    assertTrue(HeartbeatLog.enabledIn(Map.of("log", Map.of("level", "INFO"))));
+    assertTrue(HeartbeatLog.enabledIn(Map.of()));
+    assertTrue(HeartbeatLog.enabledIn(null));
+    assertFalse(HeartbeatLog.enabledIn(Map.of("log", Map.of("deduplicate_heartbeat_logs", false))));
   }
 }

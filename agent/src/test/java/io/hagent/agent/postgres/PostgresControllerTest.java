@@ -49,7 +49,7 @@ class PostgresControllerTest {
       DynamicConfig.from(
           Map.of("postgresql", Map.of("use_pg_rewind", true, "parameters", Map.of())));
 
-  @TempDir Path tmp;
+  @TempDir static Path tmp;
 
   private final List<PostgresController> controllers = new ArrayList<>();
   private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
@@ -130,7 +130,7 @@ class PostgresControllerTest {
     assertEquals("in production", s.controlState());
 
     assertEquals(
-        "t",
+        "true",
         queryOne(port1, "SELECT rolreplication::text FROM pg_roles WHERE rolname='replicator'"));
     // The superuser password was set: scram login over TCP works (DriverManager uses it).
     assertEquals("1", queryOne(port1, "SELECT 1"));
@@ -213,7 +213,7 @@ class PostgresControllerTest {
     assertTrue(
         waitFor(
             () ->
-                "t"
+                "true"
                     .equals(
                         queryOneQuietly(
                             port1,
@@ -265,6 +265,7 @@ class PostgresControllerTest {
     assertTrue(node1.canRewind(DYNAMIC));
     assertTrue(node1.needsRewind(member2));
     assertTrue(node1.rewind(member2, DYNAMIC));
+    node2.syncReplicationSlots(Set.of("node1"));
     assertTrue(node1.start(false, member2, DYNAMIC, 60));
     assertTrue(waitFor(() -> "streaming".equals(node1.probe().replicationState())));
     LocalState s = node1.probe();

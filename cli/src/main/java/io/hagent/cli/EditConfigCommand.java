@@ -98,7 +98,6 @@ final class EditConfigCommand implements Callable<Integer> {
     }
     if (!quiet) {
       ctl.out.print(UnifiedDiff.diff(before, after));
-      ctl.out.println();
     }
     if (("-".equals(applyFile) || "-".equals(replaceFile)) && !force) {
       ctl.out.println("Use --force option to apply changes");

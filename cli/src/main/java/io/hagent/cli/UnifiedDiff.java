@@ -34,14 +34,15 @@ final class UnifiedDiff {
         ops.add(new char[] {' '});
         texts.add(a.get(i));
         pos.add(new int[] {i++, j++});
-      } else if (j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j])) {
-        ops.add(new char[] {'+'});
-        texts.add(b.get(j));
-        pos.add(new int[] {i, j++});
-      } else {
+      } else if (i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1])) {
+        // deletions before insertions, as difflib prints a replaced block
         ops.add(new char[] {'-'});
         texts.add(a.get(i));
         pos.add(new int[] {i++, j});
+      } else {
+        ops.add(new char[] {'+'});
+        texts.add(b.get(j));
+        pos.add(new int[] {i, j++});
       }
     }
     StringBuilder out = new StringBuilder("--- \n+++ \n");

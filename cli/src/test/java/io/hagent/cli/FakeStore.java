@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 
 /** An in-memory cluster record with CAS semantics on config/failover, for command tests. */
-final class FakeStore implements ClusterStore {
+class FakeStore implements ClusterStore {
   Cluster cluster;
   final List<String> writes = new ArrayList<>();
   boolean deleted;
@@ -23,7 +23,7 @@ final class FakeStore implements ClusterStore {
   }
 
   @Override
-  public Cluster readCluster() {
+  public Cluster readCluster() throws DcsException {
     return cluster;
   }
 

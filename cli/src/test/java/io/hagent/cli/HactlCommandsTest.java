@@ -65,7 +65,10 @@ class HactlCommandsTest {
         });
     server.start();
     api = "http://127.0.0.1:" + server.getAddress().getPort() + "/patroni";
-    store = new FakeStore(FakeStore.batman(api, api, Map.of("loop_wait", 10, "ttl", 30)));
+    Map<String, Object> config = new java.util.LinkedHashMap<>();
+    config.put("loop_wait", 10);
+    config.put("ttl", 30);
+    store = new FakeStore(FakeStore.batman(api, api, config));
   }
 
   @AfterEach

@@ -35,8 +35,12 @@ final class Agent {
   int run() {
     DynamicConfig initial =
         DynamicConfig.from(config.bootstrap() == null ? Map.of() : config.bootstrap().dcs());
-    LOG.info("hagent {} (Patroni {} compatible) starting as {} in cluster {}",
-        Version.HAGENT, Version.PATRONI_COMPAT, config.name(), config.scope());
+    LOG.info(
+        "hagent {} (Patroni {} compatible) starting as {} in cluster {}",
+        Version.HAGENT,
+        Version.PATRONI_COMPAT,
+        config.name(),
+        config.scope());
     Dcs dcs =
         EtcdDcs.create(
             config.etcd(), config.keys(), config.name(), initial.ttl(), initial.retryTimeout());

@@ -63,7 +63,8 @@ public final class Main implements Callable<Integer> {
     }
     if (configFile == null && System.getenv("PATRONI_CONFIGURATION") == null) {
       System.err.println("Usage: hagent [--validate-config] [--version] CONFIG");
-      System.err.println("hagent: no configuration given (a file, a directory or PATRONI_CONFIGURATION)");
+      System.err.println(
+          "hagent: no configuration given (a file, a directory or PATRONI_CONFIGURATION)");
       return 1;
     }
     if (configFile != null && !Files.exists(configFile)) {

@@ -6,8 +6,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * POSIX signal handlers (TERM, INT, HUP) through sun.misc.Signal, reached by reflection because
- * javac flags that API as proprietary and the build treats warnings as errors. Without it a
- * SIGTERM would end the JVM with status 143 instead of after an orderly shutdown with 0.
+ * javac flags that API as proprietary and the build treats warnings as errors. Without it a SIGTERM
+ * would end the JVM with status 143 instead of after an orderly shutdown with 0.
  */
 final class Signals {
   private static final Logger LOG = LoggerFactory.getLogger(Signals.class);

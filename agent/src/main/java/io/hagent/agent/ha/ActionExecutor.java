@@ -1,6 +1,5 @@
 package io.hagent.agent.ha;
 
-import io.hagent.agent.ha.Decision.Action;
 import io.hagent.agent.ha.HaLoop.FatalError;
 import io.hagent.agent.postgres.LocalState;
 import io.hagent.agent.postgres.Postgres;
@@ -222,7 +221,8 @@ final class ActionExecutor {
       return;
     }
     List<List<Object>> history = new ArrayList<>(cluster == null ? List.of() : cluster.history());
-    history.removeIf(e -> !e.isEmpty() && e.get(0) instanceof Number n && n.intValue() >= oldTimeline);
+    history.removeIf(
+        e -> !e.isEmpty() && e.get(0) instanceof Number n && n.intValue() >= oldTimeline);
     history.add(
         List.of(
             oldTimeline,

@@ -97,7 +97,8 @@ public final class HaLoop {
     this.nanoTime = nanoTime;
     this.clock = clock;
     this.lease = lease;
-    this.dynamic = DynamicConfig.from(config.bootstrap() == null ? Map.of() : config.bootstrap().dcs());
+    this.dynamic =
+        DynamicConfig.from(config.bootstrap() == null ? Map.of() : config.bootstrap().dcs());
     this.executor = new ActionExecutor(config, dcs, pg, lease, nanoTime);
     boolean dedup = HeartbeatLog.enabledIn(config.raw());
     this.lockOwnerLog = new HeartbeatLog(LOG, dedup, HeartbeatLog.DEFAULT_REPEAT, nanoTime);
@@ -270,7 +271,9 @@ public final class HaLoop {
 
   /** The holder's heartbeat: refresh the key before deciding, as Patroni does (§5.4). */
   private LockState refreshLock(Cluster cluster) {
-    if (cluster == null || cluster.leader() == null || !cluster.leader().name().equals(config.name())) {
+    if (cluster == null
+        || cluster.leader() == null
+        || !cluster.leader().name().equals(config.name())) {
       lease.release();
       return LockState.NOT_HOLDER;
     }
@@ -324,8 +327,18 @@ public final class HaLoop {
 
   private static NodeSnapshot withNextRun(NodeSnapshot s, long next) {
     return new NodeSnapshot(
-        s.scope(), s.name(), s.version(), s.pg(), s.role(), s.cluster(), s.leaderUntilNanos(),
-        s.config(), s.tags(), s.dcsLastSeenEpoch(), next, s.failsafeActive());
+        s.scope(),
+        s.name(),
+        s.version(),
+        s.pg(),
+        s.role(),
+        s.cluster(),
+        s.leaderUntilNanos(),
+        s.config(),
+        s.tags(),
+        s.dcsLastSeenEpoch(),
+        next,
+        s.failsafeActive());
   }
 
   /** The agent cannot go on (e.g. system ID mismatch); Main exits with status 1. */

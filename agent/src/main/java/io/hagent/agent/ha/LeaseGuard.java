@@ -12,8 +12,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Fences the primary when the leader lease is about to run out without a renewal, even if the HA
- * loop is stuck (a hung DCS call, a long pause): a node that cannot prove it holds the key must
- * not stay writable. Normally the loop demotes long before this fires (loop_wait + 2*retry_timeout
+ * loop is stuck (a hung DCS call, a long pause): a node that cannot prove it holds the key must not
+ * stay writable. Normally the loop demotes long before this fires (loop_wait + 2*retry_timeout
  * &lt;= ttl); this is the second line.
  */
 public final class LeaseGuard implements AutoCloseable {

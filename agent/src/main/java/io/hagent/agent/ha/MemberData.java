@@ -15,7 +15,10 @@ final class MemberData {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put(
         "conn_url",
-        "postgres://" + config.postgresql().connectAddress() + "/" + config.postgresql().database());
+        "postgres://"
+            + config.postgresql().connectAddress()
+            + "/"
+            + config.postgresql().database());
     m.put("api_url", config.restapi().apiUrl());
     m.put("state", pg.state());
     m.put("role", role);

@@ -34,7 +34,8 @@ final class PeerProbe {
     futures.forEach(
         (name, f) -> {
           try {
-            result.put(name, f.get(TIMEOUT.toMillis() + 1000, java.util.concurrent.TimeUnit.MILLISECONDS));
+            result.put(
+                name, f.get(TIMEOUT.toMillis() + 1000, java.util.concurrent.TimeUnit.MILLISECONDS));
           } catch (Exception e) {
             f.cancel(true);
             result.put(name, PeerStatus.unreachable(name));

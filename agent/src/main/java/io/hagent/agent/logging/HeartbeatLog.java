@@ -64,9 +64,9 @@ public final class HeartbeatLog {
 
   /**
    * Reads {@code log.deduplicate_heartbeat_logs} from the raw configuration tree ({@code
-   * HagentConfig.raw()}); YAML booleans and the strings true/on/yes/1 count as on. Unlike
-   * Patroni, hagent deduplicates by default (a heartbeat every loop_wait drowns the state changes
-   * an operator looks for); {@code deduplicate_heartbeat_logs: false} restores Patroni's output.
+   * HagentConfig.raw()}); YAML booleans and the strings true/on/yes/1 count as on. Unlike Patroni,
+   * hagent deduplicates by default (a heartbeat every loop_wait drowns the state changes an
+   * operator looks for); {@code deduplicate_heartbeat_logs: false} restores Patroni's output.
    */
   public static boolean enabledIn(Map<String, Object> rawConfig) {
     if (rawConfig == null || !(rawConfig.get("log") instanceof Map<?, ?> log)) {
@@ -80,6 +80,6 @@ public final class HeartbeatLog {
       return b;
     }
     return java.util.List.of("true", "on", "yes", "1")
-            .contains(value.toString().trim().toLowerCase(java.util.Locale.ROOT));
+        .contains(value.toString().trim().toLowerCase(java.util.Locale.ROOT));
   }
 }

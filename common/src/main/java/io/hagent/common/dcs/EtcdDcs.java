@@ -1,15 +1,505 @@
 package io.hagent.common.dcs;
 
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.KV;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Lease;
+import io.etcd.jetcd.common.exception.ErrorCode;
+import io.etcd.jetcd.common.exception.EtcdException;
+import io.etcd.jetcd.kv.GetResponse;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.lease.NoSuchLeaseException;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
+import io.etcd.jetcd.options.GetOption;
+import io.etcd.jetcd.options.PutOption;
+import io.hagent.common.cluster.Cluster;
 import io.hagent.common.config.EtcdConfig;
+import io.hagent.common.json.Json;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The etcd v3 implementation of {@link Dcs} (jetcd), with a deadline on every call. */
-public abstract class EtcdDcs implements Dcs {
+/**
+ * The etcd v3 implementation of {@link Dcs} (jetcd), with a deadline on every call.
+ *
+ * <p>jetcd waits forever by default (a keep-alive sent while etcd is down completes only when etcd
+ * returns), so every public method runs against one {@link Deadline} of {@code retryTimeout}
+ * seconds and gives up with {@link DcsException} when it passes.
+ */
+public final class EtcdDcs implements Dcs {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EtcdDcs.class);
+
+  private final Client client;
+  private final KV kv;
+  private final Lease leases;
+  private final KeyLayout keys;
+  private final String memberName;
+  private final ExecutorService executor;
+  private final ScheduledExecutorService scheduler;
+  private final List<PrefixWatch> watches = new ArrayList<>();
+
+  private volatile int ttl;
+  private volatile int retryTimeout;
+
+  // Lease state, guarded by "this".
+  private long leaseId; // 0 = none granted yet (or lost)
+  private int leaseTtl;
+  private long lastLeaseRefreshNanos;
+  private String lastMemberJson;
+  private long lastMemberLease;
+  private String lastStatusJson;
+
+  private EtcdDcs(
+      Client client,
+      KeyLayout keys,
+      String memberName,
+      int ttl,
+      int retryTimeout,
+      ExecutorService executor,
+      ScheduledExecutorService scheduler) {
+    this.client = client;
+    this.kv = client.getKVClient();
+    this.leases = client.getLeaseClient();
+    this.keys = keys;
+    this.memberName = memberName;
+    this.ttl = ttl;
+    this.retryTimeout = retryTimeout;
+    this.executor = executor;
+    this.scheduler = scheduler;
+  }
 
   /**
    * @param memberName the agent's name; null for a read/write client without a lease (hactl)
    */
   public static EtcdDcs create(
       EtcdConfig config, KeyLayout keys, String memberName, int ttl, int retryTimeout) {
-    throw new UnsupportedOperationException("not implemented yet");
+    if (ttl < 1 || retryTimeout < 1) {
+      throw new IllegalArgumentException(
+          "etcd: ttl and retry_timeout must be positive, got " + ttl + " and " + retryTimeout);
+    }
+    ExecutorService executor = Executors.newFixedThreadPool(2, daemonThreads("etcd-pool"));
+    ScheduledExecutorService scheduler =
+        Executors.newSingleThreadScheduledExecutor(daemonThreads("etcd-watch-restart"));
+    try {
+      Client client = EtcdClients.build(config, executor, retryTimeout);
+      return new EtcdDcs(client, keys, memberName, ttl, retryTimeout, executor, scheduler);
+    } catch (RuntimeException e) {
+      executor.shutdownNow();
+      scheduler.shutdownNow();
+      throw e;
+    }
+  }
+
+  @Override
+  public String memberName() {
+    return memberName;
+  }
+
+  @Override
+  public void setTimeouts(int ttlSeconds, int retryTimeoutSeconds) {
+    if (ttlSeconds < 1 || retryTimeoutSeconds < 1) {
+      throw new IllegalArgumentException(
+          "etcd: ttl and retry_timeout must be positive, got "
+              + ttlSeconds
+              + " and "
+              + retryTimeoutSeconds);
+    }
+    this.ttl = ttlSeconds;
+    this.retryTimeout = retryTimeoutSeconds;
+  }
+
+  // ---------------------------------------------------------------- reading
+
+  @Override
+  public Cluster readCluster() throws DcsException {
+    Deadline deadline = newDeadline();
+    String prefix = keys.prefix();
+    GetResponse response =
+        await(kv.get(bytes(prefix), GetOption.builder().isPrefix(true).build()), deadline);
+    List<ClusterParser.RawKey> raw = new ArrayList<>(response.getKvs().size());
+    for (KeyValue kv : response.getKvs()) {
+      raw.add(
+          new ClusterParser.RawKey(
+              text(kv.getKey()).substring(prefix.length()),
+              text(kv.getValue()),
+              kv.getModRevision(),
+              kv.getLease()));
+    }
+    return ClusterParser.parse(raw, response.getHeader().getRevision());
+  }
+
+  // ---------------------------------------------------------------- leader key
+
+  @Override
+  public synchronized boolean attemptToAcquireLeader() throws DcsException {
+    requireMember();
+    Deadline deadline = newDeadline();
+    refreshLease(deadline, true);
+    ByteSequence leader = bytes(keys.leader());
+    TxnResponse response =
+        withLease(
+            deadline,
+            lease ->
+                kv.txn()
+                    .If(new Cmp(leader, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+                    .Then(Op.put(leader, bytes(memberName), withLease(lease)))
+                    .commit());
+    if (!response.isSucceeded()) {
+      LOG.info("Could not take out TTL lock");
+    }
+    return response.isSucceeded();
+  }
+
+  @Override
+  public synchronized boolean updateLeader() throws DcsException {
+    requireMember();
+    Deadline deadline = newDeadline();
+    refreshLease(deadline, true);
+    ByteSequence leader = bytes(keys.leader());
+    Cmp ours = new Cmp(leader, Cmp.Op.EQUAL, CmpTarget.value(bytes(memberName)));
+    TxnResponse check =
+        await(kv.txn().If(ours).Then(Op.get(leader, GetOption.DEFAULT)).commit(), deadline);
+    if (!check.isSucceeded()) {
+      return false;
+    }
+    List<KeyValue> found = check.getGetResponses().get(0).getKvs();
+    if (!found.isEmpty() && found.get(0).getLease() == leaseId) {
+      return true;
+    }
+    // Our key, but on an older lease (ttl changed or the lease was lost): move it to ours.
+    TxnResponse moved =
+        withLease(
+            deadline,
+            lease ->
+                kv.txn()
+                    .If(ours)
+                    .Then(Op.put(leader, bytes(memberName), withLease(lease)))
+                    .commit());
+    return moved.isSucceeded();
+  }
+
+  @Override
+  public synchronized void takeLeader() throws DcsException {
+    requireMember();
+    Deadline deadline = newDeadline();
+    refreshLease(deadline, false);
+    withLease(deadline, lease -> kv.put(bytes(keys.leader()), bytes(memberName), withLease(lease)));
+  }
+
+  @Override
+  public boolean deleteLeader() throws DcsException {
+    requireMember();
+    ByteSequence leader = bytes(keys.leader());
+    return await(
+            kv.txn()
+                .If(new Cmp(leader, Cmp.Op.EQUAL, CmpTarget.value(bytes(memberName))))
+                .Then(Op.delete(leader, DeleteOption.DEFAULT))
+                .commit(),
+            newDeadline())
+        .isSucceeded();
+  }
+
+  // ---------------------------------------------------------------- member key
+
+  @Override
+  public synchronized void touchMember(Map<String, Object> data) throws DcsException {
+    requireMember();
+    Deadline deadline = newDeadline();
+    refreshLease(deadline, false);
+    String json = Json.write(data);
+    if (json.equals(lastMemberJson) && lastMemberLease == leaseId) {
+      return;
+    }
+    lastMemberJson = null; // unknown until the put succeeds
+    withLease(
+        deadline, lease -> kv.put(bytes(keys.member(memberName)), bytes(json), withLease(lease)));
+    lastMemberJson = json;
+    lastMemberLease = leaseId;
+  }
+
+  // ---------------------------------------------------------------- keys without lease
+
+  @Override
+  public boolean initialize(boolean create, String sysid) throws DcsException {
+    ByteSequence key = bytes(keys.initialize());
+    if (!create) {
+      await(kv.put(key, bytes(sysid)), newDeadline());
+      return true;
+    }
+    return await(
+            kv.txn()
+                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+                .Then(Op.put(key, bytes(sysid), PutOption.DEFAULT))
+                .commit(),
+            newDeadline())
+        .isSucceeded();
+  }
+
+  @Override
+  public void cancelInitialization() throws DcsException {
+    delete(keys.initialize());
+  }
+
+  @Override
+  public boolean setConfig(String json, Long expectedModRevision) throws DcsException {
+    return compareAndPut(keys.config(), json, expectedModRevision);
+  }
+
+  @Override
+  public boolean setFailover(String json, Long expectedModRevision) throws DcsException {
+    return compareAndPut(keys.failover(), json, expectedModRevision);
+  }
+
+  @Override
+  public boolean setSync(String json, Long expectedModRevision) throws DcsException {
+    return compareAndPut(keys.sync(), json, expectedModRevision);
+  }
+
+  @Override
+  public void deleteSync() throws DcsException {
+    delete(keys.sync());
+  }
+
+  @Override
+  public void setHistory(String json) throws DcsException {
+    put(keys.history(), json);
+  }
+
+  @Override
+  public void setStatus(String json) throws DcsException {
+    synchronized (this) {
+      if (json.equals(lastStatusJson)) {
+        return;
+      }
+    }
+    put(keys.status(), json);
+    synchronized (this) {
+      lastStatusJson = json;
+    }
+  }
+
+  @Override
+  public void setFailsafe(String json) throws DcsException {
+    put(keys.failsafe(), json);
+  }
+
+  @Override
+  public void deleteCluster() throws DcsException {
+    await(
+        kv.delete(bytes(keys.prefix()), DeleteOption.builder().isPrefix(true).build()),
+        newDeadline());
+    synchronized (this) {
+      lastMemberJson = null;
+      lastStatusJson = null;
+    }
+  }
+
+  // ---------------------------------------------------------------- watch and close
+
+  @Override
+  public void watch(DcsListener listener) {
+    PrefixWatch watch =
+        new PrefixWatch(client.getWatchClient(), keys.prefix(), listener, scheduler);
+    synchronized (watches) {
+      watches.add(watch);
+    }
+    watch.start();
+  }
+
+  @Override
+  public void close() {
+    synchronized (watches) {
+      watches.forEach(PrefixWatch::close);
+      watches.clear();
+    }
+    long lease;
+    synchronized (this) {
+      lease = leaseId;
+      leaseId = 0;
+    }
+    if (lease != 0) {
+      try {
+        await(leases.revoke(lease), newDeadline());
+      } catch (DcsException e) {
+        LOG.warn("Could not revoke the etcd lease: {}", e.getMessage());
+      }
+    }
+    client.close();
+    scheduler.shutdownNow();
+    executor.shutdownNow();
+  }
+
+  // ---------------------------------------------------------------- lease handling
+
+  /**
+   * Makes sure we hold a live lease of the current ttl. A keep-alive is sent when {@code force} is
+   * set (leader updates) or when the last one is older than a quarter of the ttl, so member keys of
+   * replicas stay alive without a keep-alive on every call.
+   */
+  private void refreshLease(Deadline deadline, boolean force) throws DcsException {
+    if (leaseId == 0 || leaseTtl != ttl) {
+      grantLease(deadline);
+      return;
+    }
+    long age = System.nanoTime() - lastLeaseRefreshNanos;
+    if (!force && age < TimeUnit.SECONDS.toNanos(ttl) / 4) {
+      return;
+    }
+    long sent = System.nanoTime();
+    try {
+      await(leases.keepAliveOnce(leaseId), deadline);
+      lastLeaseRefreshNanos = sent;
+    } catch (LeaseNotFoundException e) {
+      LOG.info("etcd lease {} is gone, granting a new one", Long.toHexString(leaseId));
+      grantLease(deadline);
+    }
+  }
+
+  private void grantLease(Deadline deadline) throws DcsException {
+    int wanted = ttl;
+    long sent = System.nanoTime();
+    leaseId = await(leases.grant(wanted), deadline).getID();
+    leaseTtl = wanted;
+    lastLeaseRefreshNanos = sent;
+  }
+
+  /** Runs a write with our lease; if etcd no longer knows the lease, grants one and retries. */
+  private <T> T withLease(Deadline deadline, LeaseWrite<T> write) throws DcsException {
+    try {
+      return await(write.start(leaseId), deadline);
+    } catch (LeaseNotFoundException e) {
+      LOG.info("etcd lease {} is gone, granting a new one", Long.toHexString(leaseId));
+      grantLease(deadline);
+      return await(write.start(leaseId), deadline);
+    }
+  }
+
+  @FunctionalInterface
+  private interface LeaseWrite<T> {
+    CompletableFuture<T> start(long lease);
+  }
+
+  private static PutOption withLease(long lease) {
+    return PutOption.builder().withLeaseId(lease).build();
+  }
+
+  // ---------------------------------------------------------------- plain key helpers
+
+  private boolean compareAndPut(String key, String value, Long expectedModRevision)
+      throws DcsException {
+    if (expectedModRevision == null) {
+      put(key, value);
+      return true;
+    }
+    ByteSequence k = bytes(key);
+    return await(
+            kv.txn()
+                .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(expectedModRevision)))
+                .Then(Op.put(k, bytes(value), PutOption.DEFAULT))
+                .commit(),
+            newDeadline())
+        .isSucceeded();
+  }
+
+  private void put(String key, String value) throws DcsException {
+    await(kv.put(bytes(key), bytes(value)), newDeadline());
+  }
+
+  private void delete(String key) throws DcsException {
+    await(kv.delete(bytes(key)), newDeadline());
+  }
+
+  private void requireMember() {
+    if (memberName == null) {
+      throw new IllegalStateException("this etcd client was created without a member name");
+    }
+  }
+
+  // ---------------------------------------------------------------- deadlines
+
+  /** The moment by which a whole public call must have finished. */
+  private record Deadline(long nanos, int seconds) {
+    long remainingNanos() {
+      return nanos - System.nanoTime();
+    }
+  }
+
+  private Deadline newDeadline() {
+    int seconds = retryTimeout;
+    return new Deadline(System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds), seconds);
+  }
+
+  private static <T> T await(CompletableFuture<T> future, Deadline deadline) throws DcsException {
+    try {
+      return future.get(Math.max(0, deadline.remainingNanos()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      future.cancel(true);
+      throw new DcsException("etcd: request timed out after " + deadline.seconds() + " s");
+    } catch (InterruptedException e) {
+      future.cancel(true);
+      Thread.currentThread().interrupt();
+      throw new DcsException("etcd: interrupted", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      if (isLeaseNotFound(cause)) {
+        throw new LeaseNotFoundException(cause);
+      }
+      throw new DcsException("etcd: " + describe(cause), cause);
+    }
+  }
+
+  private static boolean isLeaseNotFound(Throwable t) {
+    return t instanceof NoSuchLeaseException
+        || (t instanceof EtcdException ee
+            && ee.getErrorCode() == ErrorCode.NOT_FOUND
+            && String.valueOf(ee.getMessage()).contains("lease not found"));
+  }
+
+  private static String describe(Throwable t) {
+    String message = t.getMessage();
+    return message == null || message.isBlank() ? t.getClass().getSimpleName() : message;
+  }
+
+  /** etcd does not know the lease we wrote with (it expired or was revoked). */
+  private static final class LeaseNotFoundException extends DcsException {
+    LeaseNotFoundException(Throwable cause) {
+      super("etcd: requested lease not found", cause);
+    }
+  }
+
+  // ---------------------------------------------------------------- bytes
+
+  private static ByteSequence bytes(String s) {
+    return ByteSequence.from(s, StandardCharsets.UTF_8);
+  }
+
+  private static String text(ByteSequence b) {
+    return b.toString(StandardCharsets.UTF_8);
+  }
+
+  private static ThreadFactory daemonThreads(String name) {
+    AtomicInteger count = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, name + "-" + count.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
   }
 }

@@ -1,0 +1,68 @@
+package io.hagent.common.dcs;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.Client;
+import io.etcd.jetcd.ClientBuilder;
+import io.hagent.common.config.EtcdConfig;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import javax.net.ssl.SSLException;
+
+/** Builds a jetcd client tuned so that no call can hang (see java-stack notes §2.4). */
+final class EtcdClients {
+
+  private EtcdClients() {}
+
+  static Client build(EtcdConfig config, ExecutorService executor, int retryTimeoutSeconds) {
+    List<String> endpoints = config.endpoints();
+    if (endpoints == null || endpoints.isEmpty()) {
+      throw new IllegalArgumentException("etcd: no endpoints configured");
+    }
+    ClientBuilder builder =
+        Client.builder()
+            .endpoints(endpoints.toArray(String[]::new))
+            // fail fast while disconnected instead of queueing the call until etcd returns
+            .waitForReady(false)
+            .executorService(executor)
+            .connectTimeout(Duration.ofSeconds(Math.max(1, Math.min(retryTimeoutSeconds, 5))))
+            .retryMaxDuration(Duration.ofSeconds(Math.max(1, retryTimeoutSeconds)))
+            // notice a dead connection well within ttl; etcd allows pings every 5 s
+            .keepaliveTime(Duration.ofSeconds(10))
+            .keepaliveTimeout(Duration.ofSeconds(5));
+    if (config.username() != null && !config.username().isEmpty()) {
+      builder
+          .user(ByteSequence.from(config.username(), StandardCharsets.UTF_8))
+          .password(
+              ByteSequence.from(
+                  config.password() == null ? "" : config.password(), StandardCharsets.UTF_8));
+    }
+    if (usesTls(config)) {
+      try {
+        builder.sslContext(
+            ssl -> {
+              if (config.cacert() != null) {
+                ssl.trustManager(new File(config.cacert()));
+              }
+              if (config.cert() != null) {
+                // netty reads PKCS#8 PEM keys; a key file may also be folded into the cert file
+                ssl.keyManager(
+                    new File(config.cert()),
+                    new File(config.key() != null ? config.key() : config.cert()));
+              }
+            });
+      } catch (SSLException | IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "etcd: cannot set up TLS from cacert/cert/key: " + e.getMessage(), e);
+      }
+    }
+    return builder.build();
+  }
+
+  private static boolean usesTls(EtcdConfig config) {
+    return "https".equalsIgnoreCase(config.protocol())
+        || config.endpoints().stream().anyMatch(e -> e.toLowerCase().startsWith("https://"));
+  }
+}

@@ -1,0 +1,165 @@
+package io.hagent.common.dcs;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.KeyValue;
+import io.etcd.jetcd.Watch;
+import io.etcd.jetcd.common.exception.CompactedException;
+import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
+import io.etcd.jetcd.watch.WatchResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A prefix watch that keeps itself alive: when the stream fails or ends it starts again after a
+ * short pause, from the revision after the last one it saw, so no change is missed across an etcd
+ * restart. Only events the HA loop can act on reach the listener.
+ */
+final class PrefixWatch implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PrefixWatch.class);
+  private static final long RESTART_DELAY_MS = 1000;
+
+  private final Watch watch;
+  private final String prefix;
+  private final DcsListener listener;
+  private final ScheduledExecutorService scheduler;
+  private Watch.Watcher watcher;
+  private long nextRevision; // 0 = from now
+  private boolean closed;
+  private int generation; // callbacks of a replaced watcher carry an older number and are ignored
+
+  PrefixWatch(
+      Watch watch, String prefix, DcsListener listener, ScheduledExecutorService scheduler) {
+    this.watch = watch;
+    this.prefix = prefix;
+    this.listener = listener;
+    this.scheduler = scheduler;
+  }
+
+  synchronized void start() {
+    if (closed) {
+      return;
+    }
+    ByteSequence key = bytes(prefix);
+    WatchOption.Builder option = WatchOption.builder().isPrefix(true).withPrevKV(true);
+    if (nextRevision > 0) {
+      option.withRevision(nextRevision);
+    }
+    int gen = ++generation;
+    try {
+      Watch.Watcher started =
+          watch.watch(
+              key,
+              option.build(),
+              response -> onResponse(gen, response),
+              error -> onError(gen, error),
+              () -> restartLater(gen));
+      if (gen == generation) {
+        watcher = started;
+      } else {
+        started.close(); // it already failed and a replacement is scheduled
+      }
+    } catch (RuntimeException e) {
+      onError(gen, e);
+    }
+  }
+
+  private synchronized boolean current(int gen) {
+    return !closed && gen == generation;
+  }
+
+  private void onResponse(int gen, WatchResponse response) {
+    if (!current(gen)) {
+      return;
+    }
+    for (WatchEvent event : response.getEvents()) {
+      KeyValue kv = event.getKeyValue();
+      synchronized (this) {
+        nextRevision = Math.max(nextRevision, kv.getModRevision() + 1);
+      }
+      boolean deleted = event.getEventType() == WatchEvent.EventType.DELETE;
+      String key = text(kv.getKey()).substring(prefix.length());
+      if (!relevant(key) || (!deleted && unchanged(event))) {
+        continue;
+      }
+      try {
+        listener.changed(key, deleted);
+      } catch (RuntimeException e) {
+        LOG.error("DCS listener failed on {}", key, e);
+      }
+    }
+  }
+
+  private static boolean relevant(String key) {
+    return switch (key) {
+      case "leader", "config", "failover", "status", "sync", "optime/leader" -> true;
+      default -> key.startsWith("members/");
+    };
+  }
+
+  /** A leader key re-attached to a new lease keeps its value: nothing to wake up for. */
+  private static boolean unchanged(WatchEvent event) {
+    KeyValue prev = event.getPrevKV();
+    return prev != null
+        && prev.getVersion() > 0
+        && prev.getValue().equals(event.getKeyValue().getValue());
+  }
+
+  private void onError(int gen, Throwable error) {
+    if (!current(gen)) {
+      return;
+    }
+    boolean compacted = error instanceof CompactedException;
+    if (compacted) {
+      synchronized (this) {
+        nextRevision = 0; // history is gone: resume from now and make the reader re-read
+      }
+    }
+    LOG.warn("etcd watch on {} failed: {}; restarting", prefix, error.getMessage());
+    restartLater(gen);
+    if (compacted) {
+      listener.changed("leader", false);
+    }
+  }
+
+  private void restartLater(int gen) {
+    Watch.Watcher old;
+    synchronized (this) {
+      if (closed || gen != generation) {
+        return;
+      }
+      generation++;
+      old = watcher;
+      watcher = null;
+    }
+    if (old != null) {
+      old.close();
+    }
+    scheduler.schedule(this::start, RESTART_DELAY_MS, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void close() {
+    Watch.Watcher old;
+    synchronized (this) {
+      closed = true;
+      old = watcher;
+      watcher = null;
+    }
+    if (old != null) {
+      old.close();
+    }
+  }
+
+  private static ByteSequence bytes(String s) {
+    return ByteSequence.from(s, StandardCharsets.UTF_8);
+  }
+
+  private static String text(ByteSequence b) {
+    return b.toString(StandardCharsets.UTF_8);
+  }
+}

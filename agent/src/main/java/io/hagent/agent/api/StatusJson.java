@@ -11,17 +11,12 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The node status document of §1.3 (GET /patroni and the body of GET health checks), built from a
  * snapshot only. Peers read it during the leader race, so field names and order follow Patroni.
  */
 public final class StatusJson {
-
-  /** Built-in boolean tags, published only when truthy (§1.2 item 6). */
-  private static final Set<String> BOOLEAN_TAGS =
-      Set.of("clonefrom", "nofailover", "noloadbalance", "nosync", "nostream");
 
   private static final DateTimeFormatter SECONDS =
       DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
@@ -159,21 +154,7 @@ public final class StatusJson {
    * configured.
    */
   public static Map<String, Object> effectiveTags(Map<String, Object> tags) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    if (tags == null) {
-      return out;
-    }
-    tags.forEach(
-        (k, v) -> {
-          if (BOOLEAN_TAGS.contains(k)) {
-            if (Tags.truthy(v)) {
-              out.put(k, v);
-            }
-          } else if (v != null) {
-            out.put(k, v);
-          }
-        });
-    return out;
+    return tags == null ? new LinkedHashMap<>() : new Tags(tags).effective();
   }
 
   /** Python's {@code str(datetime)} with a UTC offset: microseconds omitted when zero. */

@@ -41,9 +41,16 @@ final class ActionExecutor {
   private final LeaderLease lease;
   private final LongSupplier nanoTime;
   private String pendingRole;
+  private final java.util.function.Consumer<LocalState> memberPublisher;
 
   ActionExecutor(
-      HagentConfig config, Dcs dcs, Postgres pg, LeaderLease lease, LongSupplier nanoTime) {
+      HagentConfig config,
+      Dcs dcs,
+      Postgres pg,
+      LeaderLease lease,
+      LongSupplier nanoTime,
+      java.util.function.Consumer<LocalState> memberPublisher) {
+    this.memberPublisher = memberPublisher;
     this.config = config;
     this.dcs = dcs;
     this.pg = pg;
@@ -111,6 +118,8 @@ final class ActionExecutor {
     }
     LocalState state = pg.probe();
     dcs.initialize(false, state.sysid());
+    // Members key first: replicas woken by the new leader key find our conn_url at once.
+    memberPublisher.accept(state);
     dcs.setConfig(Json.write(dyn.raw()), 0L);
     long sent = nanoTime.getAsLong();
     dcs.takeLeader();
@@ -132,7 +141,6 @@ final class ActionExecutor {
       pg.removeDataDirectory();
       return "failed to bootstrap from " + kind + " '" + source.name() + "'";
     }
-    LOG.info("bootstrapped from {} '{}'", kind, source.name());
     if (!pg.start(false, leader, dyn, config.postgresql().pgCtlTimeout())) {
       return "failed to start postgres";
     }
@@ -153,7 +161,6 @@ final class ActionExecutor {
     Member leader = d.target();
     if (leader != null && pg.needsRewind(leader)) {
       if (pg.canRewind(dyn)) {
-        LOG.info("running pg_rewind from {}", leader.name());
         if (!pg.rewind(leader, dyn)) {
           if (config.postgresql().removeDataDirectoryOnRewindFailure()) {
             pg.removeDataDirectory();
@@ -194,6 +201,10 @@ final class ActionExecutor {
       return "following new leader after trying and failing to obtain lock";
     }
     lease.renewed(sent);
+    if (dyn.useSlots()) {
+      // Before promoting, so that replicas re-pointed at us find their slot on first connect.
+      pg.syncReplicationSlots(memberSlots(in.cluster()));
+    }
     if (in.cluster().failover() != null && !in.cluster().failover().isEmpty()) {
       dcs.setFailover("{}", null);
     }

@@ -99,7 +99,9 @@ public final class HaLoop {
     this.lease = lease;
     this.dynamic =
         DynamicConfig.from(config.bootstrap() == null ? Map.of() : config.bootstrap().dcs());
-    this.executor = new ActionExecutor(config, dcs, pg, lease, nanoTime);
+    this.executor =
+        new ActionExecutor(
+            config, dcs, pg, lease, nanoTime, state -> publishMember(state, "primary"));
     boolean dedup = HeartbeatLog.enabledIn(config.raw());
     this.lockOwnerLog = new HeartbeatLog(LOG, dedup, HeartbeatLog.DEFAULT_REPEAT, nanoTime);
     this.outcomeLog = new HeartbeatLog(LOG, dedup, HeartbeatLog.DEFAULT_REPEAT, nanoTime);
@@ -288,6 +290,14 @@ public final class HaLoop {
     }
     lease.release();
     return LockState.LOST;
+  }
+
+  private void publishMember(LocalState local, String asRole) {
+    try {
+      dcs.touchMember(MemberData.build(config, local, asRole, false));
+    } catch (DcsException e) {
+      LOG.error("Error communicating with DCS: {}", e.getMessage());
+    }
   }
 
   private void publishToDcs(LocalState local, boolean paused) {

@@ -47,7 +47,7 @@ final class MemberData {
         m.put("timeline", pg.timeline());
       }
     }
-    Map<String, Object> tags = config.tags();
+    Map<String, Object> tags = config.tagView().effective();
     if (!tags.isEmpty()) {
       m.put("tags", tags);
     }

@@ -57,6 +57,11 @@ final class RoleSetup {
                 "pg_catalog.pg_read_binary_file(text, bigint, bigint, boolean)")) {
           db.execute("GRANT EXECUTE ON FUNCTION " + fn + " TO " + role, TIMEOUT);
         }
+        if (majorVersion >= 15) {
+          // pg_rewind's source must be checkpointed after a promotion before it can be rewound
+          // from; without this the rewind user cannot do it and rewinds wait for a checkpoint.
+          db.execute("GRANT pg_checkpoint TO " + role, TIMEOUT);
+        }
       }
     }
     if (users != null) {

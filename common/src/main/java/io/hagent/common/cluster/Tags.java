@@ -50,6 +50,29 @@ public record Tags(Map<String, Object> values) {
     return v == null ? null : v.toString();
   }
 
+  /** Patroni's boolean tags: published only when truthy. */
+  public static final java.util.Set<String> BOOLEAN_TAGS =
+      java.util.Set.of("clonefrom", "nofailover", "noloadbalance", "nosync", "nostream");
+
+  /**
+   * Tags as Patroni publishes them (member key, REST status): built-in booleans only when truthy,
+   * everything else as configured.
+   */
+  public Map<String, Object> effective() {
+    Map<String, Object> out = new java.util.LinkedHashMap<>();
+    values.forEach(
+        (k, v) -> {
+          if (BOOLEAN_TAGS.contains(k)) {
+            if (truthy(v)) {
+              out.put(k, v);
+            }
+          } else if (v != null) {
+            out.put(k, v);
+          }
+        });
+    return out;
+  }
+
   public static boolean truthy(Object v) {
     if (v == null) {
       return false;

@@ -30,6 +30,9 @@ final class RoleSetup {
       Map<String, Object> users,
       int majorVersion)
       throws SQLException {
+    // Like Patroni: with synchronous_standby_names set (e.g. '*') and no standby yet, every
+    // COMMIT of this session would wait forever for a synchronous standby.
+    db.execute("SET synchronous_commit TO local", TIMEOUT);
     db.execute("SET log_statement TO 'none'", TIMEOUT);
     db.execute("SET log_min_duration_statement TO -1", TIMEOUT);
     db.execute("SET log_min_error_statement TO 'panic'", TIMEOUT);

@@ -148,6 +148,8 @@ public final class RestApiServer {
                 c.routes.addHttpHandler(method, "/", this::handleUnsafe);
                 c.routes.addHttpHandler(method, "*", this::handleUnsafe);
               }
+              // Any other method reaches no route (Javalin's 404): Python answers 501.
+              c.routes.error(404, "*", this::unroutedMethod);
             });
     javalin.start();
     app = javalin;
@@ -274,6 +276,18 @@ public final class RestApiServer {
     RequestBody body =
         ctx.header("Content-Length") == null ? RequestBody.NONE : new RequestBody(ctx.body());
     reply(ctx, management.handle(method, segment, body));
+  }
+
+  private void unroutedMethod(Context ctx) {
+    HandlerType method = ctx.method();
+    boolean routed =
+        UNSAFE_METHODS.contains(method)
+            || method == HandlerType.GET
+            || method == HandlerType.HEAD
+            || method == HandlerType.OPTIONS;
+    if (!routed) {
+      reply(ctx, HttpReply.error(501, "Unsupported method ('" + method.name() + "')"));
+    }
   }
 
   private static InetAddress clientAddress(Context ctx) {

@@ -527,6 +527,8 @@ class ManagementApiTest {
     assertTrue(unknown.body().contains("Unsupported method ('POST')"));
     assertEquals(501, call("PUT", "/switchover", "{}").code());
     assertEquals(501, call("DELETE", "/config", null).code());
+    String foo = rawNoLength("FOO", "/config");
+    assertTrue(foo.startsWith("HTTP/1.1 501"), foo);
 
     String huge = "{\"ttl\":\"" + "x".repeat(70_000) + "\"}";
     Reply big = call("PATCH", "/config", huge);

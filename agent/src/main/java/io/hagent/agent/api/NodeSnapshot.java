@@ -16,6 +16,9 @@ import java.util.Map;
  *     write + ttl), or 0 when we do not hold it
  * @param dcsLastSeenEpoch epoch seconds of the last successful DCS read
  * @param nextRunNanos System.nanoTime() at which the HA loop is due to run next (for /liveness)
+ * @param scheduledRestart the pending scheduled restart as Patroni publishes it ({@code schedule}
+ *     as an ISO timestamp plus its filters), or null when none is scheduled
+ * @param watchdogFailed the watchdog was required but could not be activated or kept alive
  */
 public record NodeSnapshot(
     String scope,
@@ -29,7 +32,40 @@ public record NodeSnapshot(
     Map<String, Object> tags,
     long dcsLastSeenEpoch,
     long nextRunNanos,
-    boolean failsafeActive) {
+    boolean failsafeActive,
+    Map<String, Object> scheduledRestart,
+    boolean watchdogFailed) {
+
+  /** The original component list, kept so callers written before the last two fields compile. */
+  public NodeSnapshot(
+      String scope,
+      String name,
+      String version,
+      LocalState pg,
+      String role,
+      Cluster cluster,
+      long leaderUntilNanos,
+      DynamicConfig config,
+      Map<String, Object> tags,
+      long dcsLastSeenEpoch,
+      long nextRunNanos,
+      boolean failsafeActive) {
+    this(
+        scope,
+        name,
+        version,
+        pg,
+        role,
+        cluster,
+        leaderUntilNanos,
+        config,
+        tags,
+        dcsLastSeenEpoch,
+        nextRunNanos,
+        failsafeActive,
+        null,
+        false);
+  }
 
   /** We hold the leader key right now (an in-memory expiry, §7.2). */
   public boolean isLeader(long nowNanos) {

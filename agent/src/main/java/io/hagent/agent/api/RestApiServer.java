@@ -4,18 +4,28 @@ import io.hagent.common.cluster.Cluster;
 import io.hagent.common.cluster.ClusterView;
 import io.hagent.common.cluster.HostPort;
 import io.hagent.common.config.RestApiConfig;
+import io.hagent.common.dcs.DcsException;
 import io.hagent.common.json.Json;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
+import java.net.InetAddress;
 import java.net.URLDecoder;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +46,13 @@ public final class RestApiServer {
   private final Supplier<NodeSnapshot> snapshot;
   private final LongSupplier nanoTime;
   private final Supplier<Cluster> freshCluster;
+  private final Management management;
+  private final AccessGuard guard;
+  private volatile String serverHeader = ServerTokens.header("original", ServerTokens.VERSION);
   private Javalin app;
+
+  /** Bodies larger than this are refused unread: no valid request comes near it. */
+  static final long MAX_BODY_BYTES = 64 * 1024;
 
   /**
    * @param snapshot the latest snapshot published by the HA loop (null before the first cycle)
@@ -52,6 +68,53 @@ public final class RestApiServer {
     this.snapshot = snapshot;
     this.nanoTime = nanoTime;
     this.freshCluster = freshCluster;
+    this.management = null;
+    this.guard = new AccessGuard(cfg);
+  }
+
+  /**
+   * The full API including the management endpoints of §1.7.
+   *
+   * @param actions the HA loop's side of management requests; its {@code dcs()} also serves GET
+   *     /cluster
+   */
+  public RestApiServer(
+      RestApiConfig cfg,
+      Supplier<NodeSnapshot> snapshot,
+      LongSupplier nanoTime,
+      ManagementActions actions) {
+    this(cfg, snapshot, nanoTime, actions, Instant::now, Thread::sleep);
+  }
+
+  /** For tests: an explicit wall clock and a sleeper for the switchover poll. */
+  RestApiServer(
+      RestApiConfig cfg,
+      Supplier<NodeSnapshot> snapshot,
+      LongSupplier nanoTime,
+      ManagementActions actions,
+      Supplier<Instant> clock,
+      Switchover.Sleeper sleeper) {
+    this.cfg = cfg;
+    this.snapshot = snapshot;
+    this.nanoTime = nanoTime;
+    this.freshCluster =
+        () -> {
+          try {
+            return actions.dcs().readCluster();
+          } catch (DcsException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+          }
+        };
+    this.management = new Management(actions, snapshot, clock, sleeper);
+    this.guard = new AccessGuard(cfg);
+  }
+
+  /**
+   * restapi.server_tokens (§1.1): {@code original} (default), {@code productonly} or {@code
+   * minimal}; see {@link ServerTokens}. Call before {@link #start()}.
+   */
+  public void setServerTokens(String serverTokens, String version) {
+    this.serverHeader = ServerTokens.header(serverTokens, version);
   }
 
   /** Binds {@code restapi.listen} ({@code *}, empty or 0.0.0.0 = all interfaces; port 0 = any). */
@@ -62,6 +125,7 @@ public final class RestApiServer {
     HostPort listen = listenAddress(cfg.listen());
     QueuedThreadPool pool = new QueuedThreadPool(16, 2);
     pool.setName("restapi");
+    SslContextFactory.Server ssl = cfg.tls() ? TlsSetup.sslContextFactory(cfg) : null;
     Javalin javalin =
         Javalin.create(
             c -> {
@@ -71,16 +135,48 @@ public final class RestApiServer {
               c.jetty.host = listen.host();
               c.jetty.port = listen.port();
               c.jetty.modifyHttpConfiguration(h -> h.setSendServerVersion(false));
+              if (ssl != null) {
+                c.jetty.addConnector((server, http) -> httpsConnector(server, http, ssl, listen));
+              }
               c.http.generateEtags = false;
               for (HandlerType method :
                   List.of(HandlerType.GET, HandlerType.HEAD, HandlerType.OPTIONS)) {
                 c.routes.addHttpHandler(method, "/", this::handle);
                 c.routes.addHttpHandler(method, "*", this::handle);
               }
+              for (HandlerType method : UNSAFE_METHODS) {
+                c.routes.addHttpHandler(method, "/", this::handleUnsafe);
+                c.routes.addHttpHandler(method, "*", this::handleUnsafe);
+              }
+              // Any other method reaches no route (Javalin's 404): Python answers 501.
+              c.routes.error(404, "*", this::unroutedMethod);
             });
     javalin.start();
     app = javalin;
     LOG.info("REST API listening on {}:{}", listen.host() == null ? "*" : listen.host(), port());
+  }
+
+  private static final List<HandlerType> UNSAFE_METHODS =
+      List.of(
+          HandlerType.POST,
+          HandlerType.PUT,
+          HandlerType.PATCH,
+          HandlerType.DELETE,
+          HandlerType.TRACE,
+          HandlerType.QUERY);
+
+  private static ServerConnector httpsConnector(
+      Server server, HttpConfiguration http, SslContextFactory.Server ssl, HostPort listen) {
+    HttpConfiguration https = new HttpConfiguration(http);
+    https.setSendServerVersion(false);
+    SecureRequestCustomizer secure = new SecureRequestCustomizer();
+    // Clients reach the API by IP as often as by name; Patroni does not check SNI either.
+    secure.setSniHostCheck(false);
+    https.addCustomizer(secure);
+    ServerConnector connector = new ServerConnector(server, ssl, new HttpConnectionFactory(https));
+    connector.setHost(listen.host());
+    connector.setPort(listen.port());
+    return connector;
   }
 
   public synchronized int port() {
@@ -147,6 +243,66 @@ public final class RestApiServer {
       case "failsafe" -> failsafe(ctx, s);
       default -> json(ctx, HealthCheck.evaluate(s, path, query, now), StatusJson.build(s));
     }
+  }
+
+  /**
+   * POST/PUT/PATCH/DELETE (and other unsafe methods): a management endpoint if one exists for the
+   * first path segment, else 501 as Python's http.server answers for a missing do_ handler.
+   */
+  private void handleUnsafe(Context ctx) {
+    String method = ctx.method().name();
+    String segment = firstSegment(ctx.req().getRequestURI());
+    if (management == null || !Management.exists(method, segment)) {
+      reply(ctx, HttpReply.error(501, "Unsupported method ('" + method + "')"));
+      return;
+    }
+    NodeSnapshot s = snapshot.get();
+    HttpReply denied =
+        guard.check(
+            clientAddress(ctx),
+            ctx.req().getAttribute("jakarta.servlet.request.X509Certificate") != null,
+            ctx.header("Authorization"),
+            s == null ? null : s.cluster());
+    if (denied != null) {
+      reply(ctx, denied);
+      return;
+    }
+    long length = ctx.req().getContentLengthLong();
+    if (length > MAX_BODY_BYTES) {
+      reply(
+          ctx, HttpReply.error(413, "request body too large (limit " + MAX_BODY_BYTES + " bytes)"));
+      return;
+    }
+    RequestBody body =
+        ctx.header("Content-Length") == null ? RequestBody.NONE : new RequestBody(ctx.body());
+    reply(ctx, management.handle(method, segment, body));
+  }
+
+  private void unroutedMethod(Context ctx) {
+    HandlerType method = ctx.method();
+    boolean routed =
+        UNSAFE_METHODS.contains(method)
+            || method == HandlerType.GET
+            || method == HandlerType.HEAD
+            || method == HandlerType.OPTIONS;
+    if (!routed) {
+      reply(ctx, HttpReply.error(501, "Unsupported method ('" + method.name() + "')"));
+    }
+  }
+
+  private static InetAddress clientAddress(Context ctx) {
+    try {
+      return InetAddress.getByName(ctx.req().getRemoteAddr());
+    } catch (UnknownHostException e) {
+      // getRemoteAddr() is an IP literal, so this does not happen; deny rather than guess.
+      return InetAddress.getLoopbackAddress();
+    }
+  }
+
+  private void reply(Context ctx, HttpReply r) {
+    extraHeaders(ctx);
+    r.headers().forEach(ctx::header);
+    ctx.status(r.status()).contentType(r.contentType()).result(r.body());
   }
 
   private void cluster(Context ctx, NodeSnapshot s) {
@@ -218,6 +374,7 @@ public final class RestApiServer {
   }
 
   private void extraHeaders(Context ctx) {
+    ctx.header("Server", serverHeader);
     add(ctx, cfg.httpExtraHeaders());
     if (cfg.tls()) {
       add(ctx, cfg.httpsExtraHeaders());

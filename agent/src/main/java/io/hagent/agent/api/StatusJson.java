@@ -77,6 +77,15 @@ public final class StatusJson {
           "pending_restart_reason",
           pg.pendingRestartReason() == null ? Map.of() : pg.pendingRestartReason());
     }
+    if (s.scheduledRestart() != null && !s.scheduledRestart().isEmpty()) {
+      Map<String, Object> restart = new LinkedHashMap<>(s.scheduledRestart());
+      // Internal bookkeeping (used to cancel a restart if PostgreSQL restarted meanwhile).
+      restart.remove("postmaster_start_time");
+      out.put("scheduled_restart", restart);
+    }
+    if (s.watchdogFailed()) {
+      out.put("watchdog_failed", true);
+    }
     Map<String, Object> patroni = new LinkedHashMap<>();
     patroni.put("version", s.version());
     patroni.put("scope", s.scope());

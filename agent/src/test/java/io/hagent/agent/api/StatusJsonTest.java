@@ -112,4 +112,35 @@ class StatusJsonTest {
         "2024-08-28 19:39:26.000100+00:00",
         StatusJson.datetime(Instant.parse("2024-08-28T19:39:26.0001Z")));
   }
+
+  @Test
+  void scheduledRestartAndWatchdogFailure() {
+    NodeSnapshot l = Snapshots.leader();
+    NodeSnapshot s =
+        new NodeSnapshot(
+            l.scope(),
+            l.name(),
+            l.version(),
+            l.pg(),
+            l.role(),
+            l.cluster(),
+            l.leaderUntilNanos(),
+            l.config(),
+            l.tags(),
+            l.dcsLastSeenEpoch(),
+            l.nextRunNanos(),
+            l.failsafeActive(),
+            Map.of(
+                "schedule", "2030-01-01T10:00:00+00:00",
+                "role", "primary",
+                "postmaster_start_time", "2024-08-28 19:39:26.352526+00:00"),
+            true);
+    Map<String, Object> json = StatusJson.build(s);
+    assertEquals(
+        Map.of("schedule", "2030-01-01T10:00:00+00:00", "role", "primary"),
+        json.get("scheduled_restart"));
+    assertEquals(true, json.get("watchdog_failed"));
+    Map<String, Object> plain = StatusJson.build(l);
+    assertFalse(plain.containsKey("scheduled_restart") || plain.containsKey("watchdog_failed"));
+  }
 }

@@ -1,0 +1,88 @@
+package io.hagent.agent.api;
+
+import io.hagent.common.json.Json;
+import java.util.Map;
+
+/**
+ * One response as Patroni's handler would write it: a status, a content type and a body, plus any
+ * extra headers. Decision code returns these so it can be tested without a socket.
+ */
+public record HttpReply(int status, String contentType, String body, Map<String, String> headers) {
+
+  /** Patroni's write_response: a plain message sent as {@code text/html}. */
+  public static HttpReply text(int status, String message) {
+    return new HttpReply(status, "text/html", message, Map.of());
+  }
+
+  public static HttpReply json(int status, Object body) {
+    return new HttpReply(status, "application/json", Json.write(body), Map.of());
+  }
+
+  /** Python's send_error page with the standard reason phrase. */
+  public static HttpReply error(int status) {
+    return error(status, null);
+  }
+
+  /**
+   * Python's send_error page. {@code message} replaces the reason phrase, the way {@code
+   * send_error(code, message)} does; it must never contain a secret.
+   */
+  public static HttpReply error(int status, String message) {
+    String reason = reason(status);
+    String shown = message == null ? reason : message;
+    String page =
+        "<!DOCTYPE HTML>\n"
+            + "<html lang=\"en\">\n"
+            + "    <head>\n"
+            + "        <meta charset=\"utf-8\">\n"
+            + "        <title>Error response</title>\n"
+            + "    </head>\n"
+            + "    <body>\n"
+            + "        <h1>Error response</h1>\n"
+            + "        <p>Error code: "
+            + status
+            + "</p>\n"
+            + "        <p>Message: "
+            + escape(shown)
+            + ".</p>\n"
+            + "        <p>Error code explanation: "
+            + status
+            + " - "
+            + reason
+            + ".</p>\n"
+            + "    </body>\n"
+            + "</html>\n";
+    return new HttpReply(status, "text/html;charset=utf-8", page, Map.of());
+  }
+
+  public HttpReply withHeader(String name, String value) {
+    Map<String, String> h = new java.util.LinkedHashMap<>(headers);
+    h.put(name, value);
+    return new HttpReply(status, contentType, body, Map.copyOf(h));
+  }
+
+  static String reason(int status) {
+    return switch (status) {
+      case 200 -> "OK";
+      case 202 -> "Accepted";
+      case 400 -> "Bad Request";
+      case 401 -> "Unauthorized";
+      case 403 -> "Forbidden";
+      case 404 -> "Not Found";
+      case 409 -> "Conflict";
+      case 411 -> "Length Required";
+      case 412 -> "Precondition Failed";
+      case 413 -> "Request Entity Too Large";
+      case 422 -> "Unprocessable Entity";
+      case 500 -> "Internal Server Error";
+      case 501 -> "Not Implemented";
+      case 502 -> "Bad Gateway";
+      case 503 -> "Service Unavailable";
+      default -> "Error";
+    };
+  }
+
+  private static String escape(String s) {
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+  }
+}

@@ -1,0 +1,293 @@
+package io.hagent.agent.api;
+
+import io.hagent.common.cluster.Cluster;
+import io.hagent.common.config.DynamicConfig;
+import io.hagent.common.dcs.DcsException;
+import io.hagent.common.json.Json;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The unsafe endpoints of §1.7 after access control: request validation in Patroni's order, DCS
+ * writes, and calls into the HA loop through {@link ManagementActions}.
+ */
+final class Management {
+  private static final Logger LOG = LoggerFactory.getLogger(Management.class);
+
+  /** (method, first path segment) pairs that exist; everything else unsafe is 501. */
+  static final Set<String> ROUTES =
+      Set.of(
+          "PATCH config",
+          "PUT config",
+          "POST switchover",
+          "POST failover",
+          "DELETE switchover",
+          "POST restart",
+          "DELETE restart",
+          "POST reload",
+          "POST reinitialize");
+
+  private static final Set<String> ROLES = Set.of("primary", "standby_leader", "replica");
+  private static final Pattern DURATION = Pattern.compile("\\s*(-?\\d+)\\s*(ms|s|min|h|d)?\\s*");
+
+  private final ManagementActions actions;
+  private final Supplier<NodeSnapshot> snapshot;
+  private final Supplier<Instant> clock;
+  private final Switchover switchover;
+
+  Management(
+      ManagementActions actions,
+      Supplier<NodeSnapshot> snapshot,
+      Supplier<Instant> clock,
+      Switchover.Sleeper sleeper) {
+    this.actions = actions;
+    this.snapshot = snapshot;
+    this.clock = clock;
+    this.switchover = new Switchover(actions, clock, sleeper);
+  }
+
+  static boolean exists(String method, String segment) {
+    return ROUTES.contains(method + " " + segment);
+  }
+
+  /** Handles a request for which {@link #exists} is true. */
+  HttpReply handle(String method, String segment, RequestBody body) {
+    return switch (method + " " + segment) {
+      case "PATCH config" -> patchConfig(body);
+      case "PUT config" -> putConfig(body);
+      case "POST switchover", "POST failover" -> {
+        RequestBody.Parsed p = body.json(false);
+        yield p.error() != null ? p.error() : switchover.post(segment, p.json());
+      }
+      case "DELETE switchover" -> switchover.delete();
+      case "POST restart" -> restart(body);
+      case "DELETE restart" ->
+          actions.cancelScheduledRestart()
+              ? HttpReply.text(200, "scheduled restart deleted")
+              : HttpReply.text(404, "no restarts are scheduled");
+      case "POST reload" -> {
+        actions.reload();
+        yield HttpReply.text(202, "reload scheduled");
+      }
+      case "POST reinitialize" -> reinitialize(body);
+      default -> HttpReply.error(501, "Unsupported method ('" + method + "')");
+    };
+  }
+
+  private HttpReply patchConfig(RequestBody body) {
+    RequestBody.Parsed p = body.json(false);
+    if (p.error() != null) {
+      return p.error();
+    }
+    try {
+      Cluster cluster = actions.dcs().readCluster();
+      if (cluster.config() == null || cluster.configModRevision() == 0) {
+        return HttpReply.error(503);
+      }
+      ConfigPatch.Result merged = ConfigPatch.apply(cluster.config(), p.json());
+      if (merged.changed()
+          && !actions.dcs().setConfig(Json.write(merged.config()), cluster.configModRevision())) {
+        return HttpReply.error(409);
+      }
+      actions.wake();
+      return HttpReply.json(200, merged.config());
+    } catch (DcsException e) {
+      LOG.warn("PATCH /config: DCS error: {}", e.getMessage());
+      return HttpReply.error(503);
+    }
+  }
+
+  private HttpReply putConfig(RequestBody body) {
+    RequestBody.Parsed p = body.json(false);
+    if (p.error() != null) {
+      return p.error();
+    }
+    try {
+      Cluster cluster = actions.dcs().readCluster();
+      if (!p.json().equals(cluster.config())
+          && !actions.dcs().setConfig(Json.write(p.json()), null)) {
+        return HttpReply.error(502);
+      }
+      actions.wake();
+      return HttpReply.json(200, p.json());
+    } catch (DcsException e) {
+      LOG.warn("PUT /config: DCS error: {}", e.getMessage());
+      return HttpReply.error(502);
+    }
+  }
+
+  private HttpReply restart(RequestBody body) {
+    RequestBody.Parsed p = body.json(true);
+    if (p.error() != null) {
+      return p.error();
+    }
+    Map<String, Object> request = p.json();
+    NodeSnapshot s = snapshot.get();
+    boolean paused =
+        s != null && s.cluster() != null
+            ? DynamicConfig.from(s.cluster().config()).pause()
+            : s != null && s.paused();
+    if (paused && request.containsKey("schedule")) {
+      return HttpReply.text(500, "Can't schedule restart in the paused state");
+    }
+    Boolean restartPending = null;
+    String role = null;
+    String version = null;
+    Integer timeout = null;
+    java.time.OffsetDateTime schedule = null;
+    for (Map.Entry<String, Object> e : request.entrySet()) {
+      Object v = e.getValue();
+      switch (e.getKey()) {
+        case "schedule" -> {
+          Timestamps.Schedule parsed = Timestamps.parse(v, "restart", clock.get());
+          if (parsed.error() != null) {
+            return parsed.error();
+          }
+          schedule = parsed.at();
+        }
+        case "role" -> {
+          if (!(v instanceof String r) || !ROLES.contains(r)) {
+            return HttpReply.text(
+                400, "PostgreSQL role should be either primary, standby_leader, or replica");
+          }
+          role = r;
+        }
+        case "postgres_version" -> {
+          String error = versionError(v);
+          if (error != null) {
+            return HttpReply.text(400, error);
+          }
+          version = v.toString();
+        }
+        case "timeout" -> {
+          Integer seconds = seconds(v);
+          if (seconds == null || seconds <= 0) {
+            return HttpReply.text(400, "Timeout should be a positive number of seconds");
+          }
+          timeout = seconds;
+        }
+        case "restart_pending" -> {
+          if (!(v instanceof Boolean b)) {
+            return HttpReply.text(400, "restart_pending should be a boolean");
+          }
+          restartPending = b;
+        }
+        default -> {
+          return HttpReply.text(400, "Unknown filter for the scheduled restart: " + e.getKey());
+        }
+      }
+    }
+    RestartRequest r = new RestartRequest(restartPending, role, version, timeout, schedule);
+    if (schedule != null) {
+      return actions.scheduleRestart(r)
+          ? HttpReply.text(202, "Restart scheduled")
+          : HttpReply.text(409, "Another restart is already scheduled");
+    }
+    try {
+      ActionOutcome outcome = actions.restart(r);
+      return outcome.ok()
+          ? HttpReply.text(200, "restarted successfully")
+          : HttpReply.text(503, outcome.message());
+    } catch (RuntimeException e) {
+      LOG.error("Exception during restart", e);
+      return HttpReply.text(400, "restart failed");
+    }
+  }
+
+  /** Patroni's postgres_version_to_int check: X.Y (X >= 10) or X.Y.Z, all numbers. */
+  static String versionError(Object v) {
+    String text = v == null ? "None" : v.toString();
+    String error = "Invalid PostgreSQL version format: X.Y or X.Y.Z is accepted: " + text;
+    if (!(v instanceof String)) {
+      return error;
+    }
+    String[] parts = text.split("\\.", -1);
+    try {
+      for (String part : parts) {
+        Integer.parseInt(part.trim());
+      }
+    } catch (NumberFormatException e) {
+      return error;
+    }
+    if (parts.length < 2
+        || parts.length > 3
+        || parts.length == 2 && Integer.parseInt(parts[0].trim()) < 10) {
+      return error;
+    }
+    return null;
+  }
+
+  /** Patroni's parse_int(value, 's'): a number, or a number with a unit (ms, s, min, h, d). */
+  static Integer seconds(Object v) {
+    if (v instanceof Integer || v instanceof Long) {
+      return (int)
+          Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, ((Number) v).longValue()));
+    }
+    if (v instanceof Double d) {
+      return (int) Math.round(d);
+    }
+    if (!(v instanceof String text)) {
+      return null;
+    }
+    Matcher m = DURATION.matcher(text);
+    if (!m.matches()) {
+      return null;
+    }
+    long n;
+    try {
+      n = Long.parseLong(m.group(1));
+    } catch (NumberFormatException e) {
+      return null;
+    }
+    String unit = m.group(2) == null ? "s" : m.group(2);
+    long secs =
+        switch (unit) {
+          case "ms" -> Math.round(n / 1000.0);
+          case "min" -> n * 60;
+          case "h" -> n * 3600;
+          case "d" -> n * 86400;
+          default -> n;
+        };
+    return secs > Integer.MAX_VALUE ? null : (int) secs;
+  }
+
+  private HttpReply reinitialize(RequestBody body) {
+    RequestBody.Parsed p = body.json(true);
+    if (p.error() != null) {
+      return p.error();
+    }
+    for (String key : List.of("force", "from_leader")) {
+      Object v = p.json().get(key);
+      if (v != null && !(v instanceof Boolean)) {
+        return HttpReply.error(400, "'" + key + "' must be true or false");
+      }
+    }
+    boolean force = Boolean.TRUE.equals(p.json().get("force"));
+    boolean fromLeader = Boolean.TRUE.equals(p.json().get("from_leader"));
+    Cluster cluster;
+    try {
+      cluster = actions.dcs().readCluster();
+    } catch (DcsException e) {
+      LOG.warn("POST /reinitialize: DCS error: {}", e.getMessage());
+      return HttpReply.text(503, "DCS is not accessible");
+    }
+    if (cluster.isUnlocked()) {
+      return HttpReply.text(503, "Cluster has no leader, can not reinitialize");
+    }
+    NodeSnapshot s = snapshot.get();
+    if (s != null && cluster.leader().name().equals(s.name())) {
+      return HttpReply.text(503, "I am the leader, can not reinitialize");
+    }
+    ActionOutcome outcome = actions.reinitialize(force, fromLeader);
+    return outcome.ok()
+        ? HttpReply.text(200, "reinitialize started")
+        : HttpReply.text(503, outcome.message());
+  }
+}

@@ -5,12 +5,13 @@ import io.hagent.agent.ha.HaLoop;
 import io.hagent.agent.ha.HaLoop.FatalError;
 import io.hagent.agent.ha.LeaderLease;
 import io.hagent.agent.ha.LeaseGuard;
+import io.hagent.agent.ha.Management;
 import io.hagent.agent.postgres.PostgresController;
 import io.hagent.common.Version;
+import io.hagent.common.config.ConfigLoader;
 import io.hagent.common.config.DynamicConfig;
 import io.hagent.common.config.HagentConfig;
 import io.hagent.common.dcs.Dcs;
-import io.hagent.common.dcs.DcsException;
 import io.hagent.common.dcs.EtcdDcs;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -25,11 +26,17 @@ final class Agent {
   private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
 
   private final HagentConfig config;
+  private final Path configFile;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicInteger exitCode = new AtomicInteger();
 
   Agent(HagentConfig config, Path configFile) {
     this.config = config;
+    this.configFile = configFile;
+  }
+
+  private Map<?, ?> restapiRaw() {
+    return config.raw().get("restapi") instanceof Map<?, ?> m ? m : Map.of();
   }
 
   int run() {
@@ -47,18 +54,12 @@ final class Agent {
     PostgresController pg = new PostgresController(config);
     LeaderLease lease = new LeaderLease(initial.ttl());
     HaLoop loop = HaLoop.create(config, dcs, pg, lease, System::nanoTime, Clock.systemUTC());
+    loop.setReloader(() -> ConfigLoader.load(configFile, System.getenv()));
     RestApiServer api =
         new RestApiServer(
-            config.restapi(),
-            loop::snapshot,
-            System::nanoTime,
-            () -> {
-              try {
-                return dcs.readCluster();
-              } catch (DcsException e) {
-                throw new IllegalStateException(e.getMessage(), e);
-              }
-            });
+            config.restapi(), loop::snapshot, System::nanoTime, new Management(loop, dcs));
+    Object tokens = restapiRaw().get("server_tokens");
+    api.setServerTokens(tokens == null ? "original" : tokens.toString(), Version.HAGENT);
     LeaseGuard guard =
         new LeaseGuard(
             lease,
@@ -99,6 +100,12 @@ final class Agent {
         };
     Signals.handle("TERM", terminate);
     Signals.handle("INT", terminate);
+    Signals.handle(
+        "HUP",
+        () -> {
+          LOG.info("received SIGHUP; rereading the configuration");
+          loop.requestReload();
+        });
     haThread.start();
     try {
       stopped.await();

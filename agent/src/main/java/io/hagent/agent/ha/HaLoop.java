@@ -1,6 +1,8 @@
 package io.hagent.agent.ha;
 
+import io.hagent.agent.api.ActionOutcome;
 import io.hagent.agent.api.NodeSnapshot;
+import io.hagent.agent.api.RestartRequest;
 import io.hagent.agent.logging.HeartbeatLog;
 import io.hagent.agent.postgres.LocalState;
 import io.hagent.agent.postgres.Postgres;
@@ -34,7 +36,11 @@ import org.slf4j.LoggerFactory;
 public final class HaLoop {
   private static final Logger LOG = LoggerFactory.getLogger(HaLoop.class);
 
-  private final HagentConfig config;
+  private volatile HagentConfig config;
+  private final LoopTasks tasks = new LoopTasks();
+  private volatile RestartRequest scheduledRestart;
+  private volatile boolean reloadRequested;
+  private java.util.concurrent.Callable<HagentConfig> reloader;
   private final Dcs dcs;
   private final Postgres pg;
   private final PeerProbe peers;
@@ -116,11 +122,145 @@ public final class HaLoop {
     return dynamic;
   }
 
+  /** How to reread the configuration on SIGHUP / POST /reload. */
+  public void setReloader(java.util.concurrent.Callable<HagentConfig> reloader) {
+    this.reloader = reloader;
+  }
+
+  /** Runs {@code work} on the loop thread before the next cycle and wakes the loop. */
+  <T> java.util.concurrent.CompletableFuture<T> submit(java.util.function.Supplier<T> work) {
+    java.util.concurrent.CompletableFuture<T> f = tasks.submit(work);
+    wake();
+    return f;
+  }
+
+  public void requestReload() {
+    reloadRequested = true;
+    wake();
+  }
+
+  boolean scheduleRestart(RestartRequest request) {
+    synchronized (tasks) {
+      if (scheduledRestart != null) {
+        return false;
+      }
+      scheduledRestart = request;
+      return true;
+    }
+  }
+
+  boolean cancelScheduledRestart() {
+    synchronized (tasks) {
+      boolean had = scheduledRestart != null;
+      scheduledRestart = null;
+      return had;
+    }
+  }
+
+  /** POST /restart: restarts PostgreSQL in its current role if the request's filters match. */
+  ActionOutcome restartNow(RestartRequest req) {
+    LocalState s = pg.probe();
+    if (!s.running()) {
+      return ActionOutcome.failure("postgres is not running");
+    }
+    String myRole = s.isPrimary() ? "primary" : "replica";
+    boolean roleOk = req.role() == null || req.role().equals(myRole);
+    boolean pendingOk = !Boolean.TRUE.equals(req.restartPending()) || s.pendingRestart();
+    boolean versionOk =
+        req.postgresVersion() == null
+            || s.serverVersion() == null
+            || s.serverVersion() < versionNumber(req.postgresVersion());
+    if (!roleOk || !pendingOk || !versionOk) {
+      return ActionOutcome.failure("restart conditions are not satisfied");
+    }
+    boolean primary = s.isPrimary();
+    int timeout =
+        req.timeoutSeconds() != null
+            ? req.timeoutSeconds()
+            : primary
+                ? Math.max(dynamic.primaryStartTimeout(), 1)
+                : config.postgresql().pgCtlTimeout();
+    LOG.info("restarting PostgreSQL ({})", myRole);
+    Member leader =
+        lastCluster == null
+            ? null
+            : lastCluster.leaderMember().filter(m -> !m.name().equals(config.name())).orElse(null);
+    pg.stop(Postgres.StopMode.FAST, false, 120);
+    boolean ok = pg.start(primary, primary ? null : leader, dynamic, timeout);
+    return ok
+        ? ActionOutcome.success("restarted successfully")
+        : ActionOutcome.failure("restart failed");
+  }
+
+  /** POST /reinitialize: throws the data directory away; the next cycle clones it anew. */
+  ActionOutcome reinitializeNow(boolean fromLeader) {
+    if (lease.isHeld(nanoTime.getAsLong())) {
+      return ActionOutcome.failure("I am the leader, can not reinitialize");
+    }
+    LOG.info("reinitializing: stopping PostgreSQL and removing the data directory");
+    pg.stop(Postgres.StopMode.IMMEDIATE, false, 60);
+    if (!pg.removeDataDirectory()) {
+      return ActionOutcome.failure("reinitialize failed: could not remove the data directory");
+    }
+    wake();
+    return ActionOutcome.success("reinitialize started");
+  }
+
+  /** "15.4" -> 150004, "9.6.3" -> 90603 (server_version_num). */
+  static int versionNumber(String v) {
+    String[] p = v.split("\\.");
+    int major = Integer.parseInt(p[0]);
+    if (major >= 10) {
+      return major * 10000 + (p.length > 1 ? Integer.parseInt(p[1]) : 0);
+    }
+    return major * 10000
+        + (p.length > 1 ? Integer.parseInt(p[1]) * 100 : 0)
+        + (p.length > 2 ? Integer.parseInt(p[2]) : 0);
+  }
+
+  private void reloadIfRequested() {
+    if (!reloadRequested || reloader == null) {
+      return;
+    }
+    reloadRequested = false;
+    try {
+      HagentConfig fresh = reloader.call();
+      io.hagent.agent.logging.LogSetup.apply(fresh.log());
+      config = fresh;
+      LOG.info(
+          "Reloaded configuration (log settings and tags apply now; other changes need a restart)");
+    } catch (Exception e) {
+      LOG.error("configuration not reloaded: {}", e.getMessage());
+    }
+  }
+
+  private void runScheduledRestart() {
+    RestartRequest req = scheduledRestart;
+    if (req == null || req.schedule() == null) {
+      return;
+    }
+    Instant at = req.schedule().toInstant();
+    Instant now = Instant.now(clock);
+    if (now.isBefore(at)) {
+      return;
+    }
+    cancelScheduledRestart();
+    if (java.time.Duration.between(at, now).toMillis() > 1500L * dynamic.loopWait()) {
+      LOG.info("Found a stale restart value, cleaning up");
+      return;
+    }
+    ActionOutcome outcome = restartNow(req);
+    LOG.info("{}", outcome.ok() ? "restart initiated" : "scheduled restart: " + outcome.message());
+  }
+
   /** Runs cycles until {@link #stop()}; returns normally, or throws {@link FatalError}. */
   public void run() {
     dcs.watch(this::onDcsChange);
     while (!stopping) {
       long start = nanoTime.getAsLong();
+      reloadIfRequested();
+      tasks.runPending();
+      runScheduledRestart();
       runCycle();
       long next = start + TimeUnit.SECONDS.toNanos(dynamic.loopWait());
       NodeSnapshot s = snapshot.get();
@@ -332,6 +472,8 @@ public final class HaLoop {
             config.tags(),
             dcsLastSeenEpoch,
             prev == null ? now : prev.nextRunNanos(),
+            false,
+            scheduledRestartJson(local),
             false));
   }
 
@@ -348,7 +490,23 @@ public final class HaLoop {
         s.tags(),
         s.dcsLastSeenEpoch(),
         next,
-        s.failsafeActive());
+        s.failsafeActive(),
+        s.scheduledRestart(),
+        s.watchdogFailed());
+  }
+
+  private Map<String, Object> scheduledRestartJson(LocalState local) {
+    RestartRequest req = scheduledRestart;
+    if (req == null) {
+      return null;
+    }
+    Map<String, Object> json = new java.util.LinkedHashMap<>(req.toJson());
+    if (local.postmasterStartTime() != null) {
+      json.put(
+          "postmaster_start_time",
+          io.hagent.agent.api.StatusJson.datetime(local.postmasterStartTime()));
+    }
+    return json;
   }
 
   /** The agent cannot go on (e.g. system ID mismatch); Main exits with status 1. */

@@ -246,7 +246,9 @@ class ClusterScenariosTest {
       promotedAfter = Duration.ofNanos(System.nanoTime() - crashedAt);
       assertNotEquals(old, newLeader);
       writer.awaitMoreAcks(30, Duration.ofSeconds(60));
-      gap = writer.gapAround(crashedAt).orElseThrow();
+      // Backends may still commit for a moment after the postmaster is killed: the outage is
+      // the longest gap, not necessarily the one straddling the kill instant.
+      gap = writer.longestGap();
       acked = writer.ackedIds();
       assertEquals(
           1, counter.maxSimultaneousPrimaries(), "split brain: " + counter.worstObservation());

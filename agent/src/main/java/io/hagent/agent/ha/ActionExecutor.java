@@ -42,6 +42,7 @@ final class ActionExecutor {
   private final LongSupplier nanoTime;
   private String pendingRole;
   private final java.util.function.Consumer<LocalState> memberPublisher;
+  private final java.util.function.Consumer<String> roleChanged;
 
   ActionExecutor(
       HagentConfig config,
@@ -49,8 +50,10 @@ final class ActionExecutor {
       Postgres pg,
       LeaderLease lease,
       LongSupplier nanoTime,
-      java.util.function.Consumer<LocalState> memberPublisher) {
+      java.util.function.Consumer<LocalState> memberPublisher,
+      java.util.function.Consumer<String> roleChanged) {
     this.memberPublisher = memberPublisher;
+    this.roleChanged = roleChanged;
     this.config = config;
     this.dcs = dcs;
     this.pg = pg;
@@ -221,6 +224,7 @@ final class ActionExecutor {
       return "failed to promote; will retry";
     }
     pendingRole = "primary";
+    roleChanged.accept("primary");
     recordHistory(in.cluster(), oldTimeline, switchLsn);
     return message;
   }
@@ -257,13 +261,16 @@ final class ActionExecutor {
       case IMMEDIATE_NOLOCK -> {
         lease.release();
         pg.stop(StopMode.IMMEDIATE, false, 30);
+        stoppedBeingPrimary();
       }
       case IMMEDIATE -> {
         pg.stop(StopMode.IMMEDIATE, false, 30);
+        stoppedBeingPrimary();
         releaseKey();
       }
       case GRACEFUL -> {
         pg.stop(StopMode.FAST, true, 60);
+        stoppedBeingPrimary();
         releaseKey();
       }
     }
@@ -283,11 +290,22 @@ final class ActionExecutor {
     if (!pg.stop(StopMode.FAST, false, 60)) {
       return "switchover: failed to stop PostgreSQL, staying leader";
     }
+    stoppedBeingPrimary();
     releaseKey();
     if (pg.start(false, d.target(), dyn, config.postgresql().pgCtlTimeout())) {
       pendingRole = "replica";
     }
     return "switchover: demoted myself, following " + d.target().name();
+  }
+
+  /**
+   * Tells the REST API at once that we are no longer primary: peers racing for the key ask us, and
+   * a stale "primary" answer would make them stand back ("Primary (X) is still alive").
+   */
+  private void stoppedBeingPrimary() {
+    lease.release();
+    pendingRole = "demoted";
+    roleChanged.accept("demoted");
   }
 
   /** Publishes the shutdown checkpoint LSN as the final optime, then deletes our leader key. */

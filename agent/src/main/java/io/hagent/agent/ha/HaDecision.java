@@ -207,21 +207,25 @@ public final class HaDecision {
     }
     String formerLeader = null;
     Failover failover = cluster.failover();
-    if (failover != null && !failover.isEmpty() && failover.member() != null) {
-      if (failover.member().equals(in.me())) {
-        return true;
-      }
-      PeerStatus candidate = in.peers().get(failover.member());
-      if (candidate != null && candidate.reachable() && !candidate.nofailover()) {
-        notes.add(
-            (failover.leader() == null ? "manual failover" : "switchover")
-                + ": to "
-                + failover.member()
-                + ", i am "
-                + in.me());
-        return false;
+    if (failover != null && !failover.isEmpty()) {
+      String kind = failover.leader() == null ? "manual failover" : "switchover";
+      if (failover.member() != null) {
+        if (failover.member().equals(in.me())) {
+          return true;
+        }
+        PeerStatus candidate = in.peers().get(failover.member());
+        if (candidate != null && candidate.reachable() && !candidate.nofailover()) {
+          notes.add(kind + ": to " + failover.member() + ", i am " + in.me());
+          return false;
+        }
       }
       formerLeader = failover.leader();
+      // The node being switched away from takes the lock back only if nobody else can.
+      if (in.me().equals(formerLeader)
+          && in.peers().values().stream().anyMatch(p -> p.reachable() && !p.nofailover())) {
+        notes.add(kind + ": I am the former leader, leaving the race to the other members");
+        return false;
+      }
     }
     long myWal = pg.walPosition();
     long optime = cluster.status().optime();

@@ -107,7 +107,16 @@ public final class HaLoop {
         DynamicConfig.from(config.bootstrap() == null ? Map.of() : config.bootstrap().dcs());
     this.executor =
         new ActionExecutor(
-            config, dcs, pg, lease, nanoTime, state -> publishMember(state, "primary"));
+            config,
+            dcs,
+            pg,
+            lease,
+            nanoTime,
+            state -> publishMember(state, "primary"),
+            newRole -> {
+              role = newRole;
+              publish(pg.probe(), lastCluster, nanoTime.getAsLong());
+            });
     boolean dedup = HeartbeatLog.enabledIn(config.raw());
     this.lockOwnerLog = new HeartbeatLog(LOG, dedup, HeartbeatLog.DEFAULT_REPEAT, nanoTime);
     this.outcomeLog = new HeartbeatLog(LOG, dedup, HeartbeatLog.DEFAULT_REPEAT, nanoTime);

@@ -552,6 +552,39 @@ class HaDecisionTest {
             "switchover: to node3, i am node1"));
     rows.add(
         row(
+            "race: former leader of a switchover stands back",
+            cluster(null, new Failover("node1", null, null, 3), 100, N2_REPLICA),
+            replica(100),
+            LockState.NOT_HOLDER,
+            List.of(peer("node2", "replica", 100, 1)),
+            Map.of(),
+            Action.FOLLOW,
+            "following a different leader because i am not the healthiest node",
+            "switchover: I am the former leader, leaving the race to the other members"));
+    rows.add(
+        row(
+            "race: former leader still answering as primary is ignored",
+            cluster(null, new Failover("node2", null, null, 3), 100, N2_REPLICA),
+            replica(100),
+            LockState.NOT_HOLDER,
+            List.of(peer("node2", "primary", 100, 1)),
+            Map.of(),
+            Action.ACQUIRE_LOCK,
+            "acquiring session lock",
+            null));
+    rows.add(
+        row(
+            "race: former leader takes the lock back when nobody else can",
+            cluster(null, new Failover("node1", null, null, 3), 100, N2_REPLICA),
+            replica(100),
+            LockState.NOT_HOLDER,
+            List.of(PeerStatus.unreachable("node2")),
+            Map.of(),
+            Action.ACQUIRE_LOCK,
+            "acquiring session lock",
+            null));
+    rows.add(
+        row(
             "race: paused, replica does not race",
             paused(cluster(null, null, 100, N2_REPLICA)),
             replica(100),

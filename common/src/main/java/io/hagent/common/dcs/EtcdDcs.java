@@ -532,7 +532,13 @@ public final class EtcdDcs implements Dcs {
 
   private static String describe(Throwable t) {
     String message = t.getMessage();
-    return message == null || message.isBlank() ? t.getClass().getSimpleName() : message;
+    if (message == null || message.isBlank()) {
+      return t.getClass().getSimpleName();
+    }
+    if (message.contains("UNAUTHENTICATED") || message.contains("authentication failed")) {
+      return message + " (check the etcd username and password)";
+    }
+    return message;
   }
 
   /** etcd does not know the lease we wrote with (it expired or was revoked). */

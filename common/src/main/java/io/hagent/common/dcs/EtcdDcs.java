@@ -16,6 +16,8 @@ import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.hagent.common.cluster.Cluster;
 import io.hagent.common.config.EtcdConfig;
 import io.hagent.common.json.Json;
@@ -32,6 +34,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,9 +49,11 @@ public final class EtcdDcs implements Dcs {
 
   private static final Logger LOG = LoggerFactory.getLogger(EtcdDcs.class);
 
-  private final Client client;
-  private final KV kv;
-  private final Lease leases;
+  private final Supplier<Client> clientFactory;
+  private final Object clientLock = new Object();
+  private Client client; // guarded by clientLock
+  private volatile boolean reconnectNeeded;
+  private boolean closed; // guarded by clientLock
   private final KeyLayout keys;
   private final String memberName;
   private final ExecutorService executor;
@@ -67,16 +72,15 @@ public final class EtcdDcs implements Dcs {
   private String lastStatusJson;
 
   private EtcdDcs(
-      Client client,
+      Supplier<Client> clientFactory,
       KeyLayout keys,
       String memberName,
       int ttl,
       int retryTimeout,
       ExecutorService executor,
       ScheduledExecutorService scheduler) {
-    this.client = client;
-    this.kv = client.getKVClient();
-    this.leases = client.getLeaseClient();
+    this.clientFactory = clientFactory;
+    this.client = clientFactory.get();
     this.keys = keys;
     this.memberName = memberName;
     this.ttl = ttl;
@@ -98,8 +102,8 @@ public final class EtcdDcs implements Dcs {
     ScheduledExecutorService scheduler =
         Executors.newSingleThreadScheduledExecutor(daemonThreads("etcd-watch-restart"));
     try {
-      Client client = EtcdClients.build(config, executor, retryTimeout);
-      return new EtcdDcs(client, keys, memberName, ttl, retryTimeout, executor, scheduler);
+      Supplier<Client> factory = () -> EtcdClients.build(config, executor, retryTimeout);
+      return new EtcdDcs(factory, keys, memberName, ttl, retryTimeout, executor, scheduler);
     } catch (RuntimeException e) {
       executor.shutdownNow();
       scheduler.shutdownNow();
@@ -132,7 +136,7 @@ public final class EtcdDcs implements Dcs {
     Deadline deadline = newDeadline();
     String prefix = keys.prefix();
     GetResponse response =
-        await(kv.get(bytes(prefix), GetOption.builder().isPrefix(true).build()), deadline);
+        await(kv().get(bytes(prefix), GetOption.builder().isPrefix(true).build()), deadline);
     List<ClusterParser.RawKey> raw = new ArrayList<>(response.getKvs().size());
     for (KeyValue kv : response.getKvs()) {
       raw.add(
@@ -157,7 +161,7 @@ public final class EtcdDcs implements Dcs {
         withLease(
             deadline,
             lease ->
-                kv.txn()
+                kv().txn()
                     .If(new Cmp(leader, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
                     .Then(Op.put(leader, bytes(memberName), withLease(lease)))
                     .commit());
@@ -175,7 +179,7 @@ public final class EtcdDcs implements Dcs {
     ByteSequence leader = bytes(keys.leader());
     Cmp ours = new Cmp(leader, Cmp.Op.EQUAL, CmpTarget.value(bytes(memberName)));
     TxnResponse check =
-        await(kv.txn().If(ours).Then(Op.get(leader, GetOption.DEFAULT)).commit(), deadline);
+        await(kv().txn().If(ours).Then(Op.get(leader, GetOption.DEFAULT)).commit(), deadline);
     if (!check.isSucceeded()) {
       return false;
     }
@@ -188,7 +192,7 @@ public final class EtcdDcs implements Dcs {
         withLease(
             deadline,
             lease ->
-                kv.txn()
+                kv().txn()
                     .If(ours)
                     .Then(Op.put(leader, bytes(memberName), withLease(lease)))
                     .commit());
@@ -200,7 +204,8 @@ public final class EtcdDcs implements Dcs {
     requireMember();
     Deadline deadline = newDeadline();
     refreshLease(deadline, false);
-    withLease(deadline, lease -> kv.put(bytes(keys.leader()), bytes(memberName), withLease(lease)));
+    withLease(
+        deadline, lease -> kv().put(bytes(keys.leader()), bytes(memberName), withLease(lease)));
   }
 
   @Override
@@ -208,7 +213,7 @@ public final class EtcdDcs implements Dcs {
     requireMember();
     ByteSequence leader = bytes(keys.leader());
     return await(
-            kv.txn()
+            kv().txn()
                 .If(new Cmp(leader, Cmp.Op.EQUAL, CmpTarget.value(bytes(memberName))))
                 .Then(Op.delete(leader, DeleteOption.DEFAULT))
                 .commit(),
@@ -229,7 +234,7 @@ public final class EtcdDcs implements Dcs {
     }
     lastMemberJson = null; // unknown until the put succeeds
     withLease(
-        deadline, lease -> kv.put(bytes(keys.member(memberName)), bytes(json), withLease(lease)));
+        deadline, lease -> kv().put(bytes(keys.member(memberName)), bytes(json), withLease(lease)));
     lastMemberJson = json;
     lastMemberLease = leaseId;
   }
@@ -240,11 +245,11 @@ public final class EtcdDcs implements Dcs {
   public boolean initialize(boolean create, String sysid) throws DcsException {
     ByteSequence key = bytes(keys.initialize());
     if (!create) {
-      await(kv.put(key, bytes(sysid)), newDeadline());
+      await(kv().put(key, bytes(sysid)), newDeadline());
       return true;
     }
     return await(
-            kv.txn()
+            kv().txn()
                 .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
                 .Then(Op.put(key, bytes(sysid), PutOption.DEFAULT))
                 .commit(),
@@ -303,7 +308,7 @@ public final class EtcdDcs implements Dcs {
   @Override
   public void deleteCluster() throws DcsException {
     await(
-        kv.delete(bytes(keys.prefix()), DeleteOption.builder().isPrefix(true).build()),
+        kv().delete(bytes(keys.prefix()), DeleteOption.builder().isPrefix(true).build()),
         newDeadline());
     synchronized (this) {
       lastMemberJson = null;
@@ -316,7 +321,7 @@ public final class EtcdDcs implements Dcs {
   @Override
   public void watch(DcsListener listener) {
     PrefixWatch watch =
-        new PrefixWatch(client.getWatchClient(), keys.prefix(), listener, scheduler);
+        new PrefixWatch(() -> client().getWatchClient(), keys.prefix(), listener, scheduler);
     synchronized (watches) {
       watches.add(watch);
     }
@@ -336,14 +341,57 @@ public final class EtcdDcs implements Dcs {
     }
     if (lease != 0) {
       try {
-        await(leases.revoke(lease), newDeadline());
+        await(leases().revoke(lease), newDeadline());
       } catch (DcsException e) {
         LOG.warn("Could not revoke the etcd lease: {}", e.getMessage());
       }
     }
-    client.close();
+    Client last;
+    synchronized (clientLock) {
+      closed = true;
+      last = client;
+    }
+    last.close();
     scheduler.shutdownNow();
     executor.shutdownNow();
+  }
+
+  // ---------------------------------------------------------------- connection
+
+  /**
+   * The client to use now. After a call failed for lack of a connection, the client is replaced:
+   * gRPC backs off reconnecting for up to two minutes, which after a long etcd outage would keep us
+   * away from a healthy etcd much longer than the ttl. A fresh channel connects at once.
+   */
+  private Client client() {
+    Client current;
+    Client old;
+    synchronized (clientLock) {
+      if (!reconnectNeeded || closed) {
+        return client;
+      }
+      reconnectNeeded = false;
+      old = client;
+      client = clientFactory.get();
+      current = client;
+    }
+    LOG.info("Reconnecting to etcd");
+    old.close(); // outside clientLock: closing waits for jetcd's locks, whose holders call us
+    // outside clientLock: a watch takes its own lock and then asks for the client
+    List<PrefixWatch> toRestart;
+    synchronized (watches) {
+      toRestart = List.copyOf(watches);
+    }
+    toRestart.forEach(PrefixWatch::restart);
+    return current;
+  }
+
+  private KV kv() {
+    return client().getKVClient();
+  }
+
+  private Lease leases() {
+    return client().getLeaseClient();
   }
 
   // ---------------------------------------------------------------- lease handling
@@ -364,7 +412,7 @@ public final class EtcdDcs implements Dcs {
     }
     long sent = System.nanoTime();
     try {
-      await(leases.keepAliveOnce(leaseId), deadline);
+      await(leases().keepAliveOnce(leaseId), deadline);
       lastLeaseRefreshNanos = sent;
     } catch (LeaseNotFoundException e) {
       LOG.info("etcd lease {} is gone, granting a new one", Long.toHexString(leaseId));
@@ -375,7 +423,7 @@ public final class EtcdDcs implements Dcs {
   private void grantLease(Deadline deadline) throws DcsException {
     int wanted = ttl;
     long sent = System.nanoTime();
-    leaseId = await(leases.grant(wanted), deadline).getID();
+    leaseId = await(leases().grant(wanted), deadline).getID();
     leaseTtl = wanted;
     lastLeaseRefreshNanos = sent;
   }
@@ -410,7 +458,7 @@ public final class EtcdDcs implements Dcs {
     }
     ByteSequence k = bytes(key);
     return await(
-            kv.txn()
+            kv().txn()
                 .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(expectedModRevision)))
                 .Then(Op.put(k, bytes(value), PutOption.DEFAULT))
                 .commit(),
@@ -419,11 +467,11 @@ public final class EtcdDcs implements Dcs {
   }
 
   private void put(String key, String value) throws DcsException {
-    await(kv.put(bytes(key), bytes(value)), newDeadline());
+    await(kv().put(bytes(key), bytes(value)), newDeadline());
   }
 
   private void delete(String key) throws DcsException {
-    await(kv.delete(bytes(key)), newDeadline());
+    await(kv().delete(bytes(key)), newDeadline());
   }
 
   private void requireMember() {
@@ -446,11 +494,12 @@ public final class EtcdDcs implements Dcs {
     return new Deadline(System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds), seconds);
   }
 
-  private static <T> T await(CompletableFuture<T> future, Deadline deadline) throws DcsException {
+  private <T> T await(CompletableFuture<T> future, Deadline deadline) throws DcsException {
     try {
       return future.get(Math.max(0, deadline.remainingNanos()), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       future.cancel(true);
+      reconnectNeeded = true;
       throw new DcsException("etcd: request timed out after " + deadline.seconds() + " s");
     } catch (InterruptedException e) {
       future.cancel(true);
@@ -460,6 +509,9 @@ public final class EtcdDcs implements Dcs {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       if (isLeaseNotFound(cause)) {
         throw new LeaseNotFoundException(cause);
+      }
+      if (isUnavailable(cause)) {
+        reconnectNeeded = true;
       }
       throw new DcsException("etcd: " + describe(cause), cause);
     }
@@ -472,9 +524,21 @@ public final class EtcdDcs implements Dcs {
             && String.valueOf(ee.getMessage()).contains("lease not found"));
   }
 
+  private static boolean isUnavailable(Throwable t) {
+    return (t instanceof EtcdException ee && ee.getErrorCode() == ErrorCode.UNAVAILABLE)
+        || (t instanceof StatusRuntimeException se
+            && se.getStatus().getCode() == Status.Code.UNAVAILABLE);
+  }
+
   private static String describe(Throwable t) {
     String message = t.getMessage();
-    return message == null || message.isBlank() ? t.getClass().getSimpleName() : message;
+    if (message == null || message.isBlank()) {
+      return t.getClass().getSimpleName();
+    }
+    if (message.contains("UNAUTHENTICATED") || message.contains("authentication failed")) {
+      return message + " (check the etcd username and password)";
+    }
+    return message;
   }
 
   /** etcd does not know the lease we wrote with (it expired or was revoked). */

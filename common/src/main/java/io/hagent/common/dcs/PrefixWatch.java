@@ -8,8 +8,10 @@ import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +25,7 @@ final class PrefixWatch implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PrefixWatch.class);
   private static final long RESTART_DELAY_MS = 1000;
 
-  private final Watch watch;
+  private final Supplier<Watch> watch;
   private final String prefix;
   private final DcsListener listener;
   private final ScheduledExecutorService scheduler;
@@ -33,38 +35,56 @@ final class PrefixWatch implements AutoCloseable {
   private int generation; // callbacks of a replaced watcher carry an older number and are ignored
 
   PrefixWatch(
-      Watch watch, String prefix, DcsListener listener, ScheduledExecutorService scheduler) {
+      Supplier<Watch> watch,
+      String prefix,
+      DcsListener listener,
+      ScheduledExecutorService scheduler) {
     this.watch = watch;
     this.prefix = prefix;
     this.listener = listener;
     this.scheduler = scheduler;
   }
 
-  synchronized void start() {
-    if (closed) {
-      return;
-    }
-    ByteSequence key = bytes(prefix);
+  /**
+   * Opens the stream. Never called with our lock held: jetcd calls back into us while holding its
+   * own watch lock, so holding ours while calling jetcd could deadlock.
+   */
+  void start() {
+    int gen;
     WatchOption.Builder option = WatchOption.builder().isPrefix(true).withPrevKV(true);
-    if (nextRevision > 0) {
-      option.withRevision(nextRevision);
-    }
-    int gen = ++generation;
-    try {
-      Watch.Watcher started =
-          watch.watch(
-              key,
-              option.build(),
-              response -> onResponse(gen, response),
-              error -> onError(gen, error),
-              () -> restartLater(gen));
-      if (gen == generation) {
-        watcher = started;
-      } else {
-        started.close(); // it already failed and a replacement is scheduled
+    synchronized (this) {
+      if (closed) {
+        return;
       }
+      gen = ++generation;
+      if (nextRevision > 0) {
+        option.withRevision(nextRevision);
+      }
+    }
+    Watch.Watcher started;
+    try {
+      started =
+          watch
+              .get()
+              .watch(
+                  bytes(prefix),
+                  option.build(),
+                  response -> onResponse(gen, response),
+                  error -> onError(gen, error),
+                  () -> restartLater(gen));
     } catch (RuntimeException e) {
       onError(gen, e);
+      return;
+    }
+    boolean keep;
+    synchronized (this) {
+      keep = current(gen);
+      if (keep) {
+        watcher = started;
+      }
+    }
+    if (!keep) {
+      started.close(); // it already failed (or we were closed) and a replacement is scheduled
     }
   }
 
@@ -126,6 +146,23 @@ final class PrefixWatch implements AutoCloseable {
     }
   }
 
+  /** Starts over on a new client at once (the old one is being closed). */
+  void restart() {
+    Watch.Watcher old;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      generation++;
+      old = watcher;
+      watcher = null;
+    }
+    if (old != null) {
+      old.close();
+    }
+    schedule(0);
+  }
+
   private void restartLater(int gen) {
     Watch.Watcher old;
     synchronized (this) {
@@ -139,7 +176,15 @@ final class PrefixWatch implements AutoCloseable {
     if (old != null) {
       old.close();
     }
-    scheduler.schedule(this::start, RESTART_DELAY_MS, TimeUnit.MILLISECONDS);
+    schedule(RESTART_DELAY_MS);
+  }
+
+  private void schedule(long delayMs) {
+    try {
+      scheduler.schedule(this::start, delayMs, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      // the DCS is closing; nothing to restart
+    }
   }
 
   @Override

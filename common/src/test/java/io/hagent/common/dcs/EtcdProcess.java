@@ -102,6 +102,15 @@ final class EtcdProcess implements AutoCloseable {
     }
   }
 
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) etcd: connections stay open but nothing answers. */
+  synchronized void signal(String signal) throws IOException, InterruptedException {
+    Process kill =
+        new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
+    if (kill.waitFor() != 0) {
+      throw new IOException("kill -" + signal + " failed");
+    }
+  }
+
   /** Runs etcdctl against this node and returns its stdout. */
   String etcdctl(String... args) throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>(List.of("/usr/bin/etcdctl", "--endpoints=" + endpoint()));

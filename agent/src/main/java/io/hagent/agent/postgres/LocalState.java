@@ -57,6 +57,31 @@ public record LocalState(
     INVALID
   }
 
+  /** A snapshot of an instance that is not running (or not answering), from pg_controldata. */
+  public static LocalState notRunning(
+      DataDirState dataDir, String state, Integer timeline, String sysid, String controlState) {
+    return new LocalState(
+        dataDir,
+        false,
+        state,
+        null,
+        timeline,
+        null,
+        null,
+        null,
+        null,
+        null,
+        sysid,
+        controlState,
+        null,
+        null,
+        null,
+        null,
+        List.of(),
+        false,
+        Map.of());
+  }
+
   public boolean isPrimary() {
     return running && Boolean.FALSE.equals(inRecovery);
   }

@@ -129,26 +129,7 @@ public final class PostgresController implements Postgres {
       return doProbe();
     } catch (RuntimeException e) {
       LOG.warn("probing PostgreSQL failed: {}", e.toString());
-      return new LocalState(
-          dataDirState(),
-          false,
-          state,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          null,
-          List.of(),
-          false,
-          Map.of());
+      return LocalState.notRunning(dataDirState(), state, null, null, null);
     }
   }
 
@@ -165,26 +146,8 @@ public final class PostgresController implements Postgres {
           state = "crashed";
         }
       }
-      return new LocalState(
-          dirState,
-          false,
-          state,
-          null,
-          cd.checkpointTimeline(),
-          null,
-          null,
-          null,
-          null,
-          null,
-          cd.sysid(),
-          cd.state(),
-          null,
-          null,
-          null,
-          null,
-          List.of(),
-          false,
-          Map.of());
+      return LocalState.notRunning(
+          dirState, state, cd.checkpointTimeline(), cd.sysid(), cd.state());
     }
     Map<String, Object> row;
     List<Map<String, Object>> replication;
@@ -202,26 +165,8 @@ public final class PostgresController implements Postgres {
       }
     } catch (SQLException e) {
       LOG.debug("query on local PostgreSQL failed: {}", e.getMessage());
-      return new LocalState(
-          dirState,
-          false,
-          state,
-          null,
-          cd.checkpointTimeline(),
-          null,
-          null,
-          null,
-          null,
-          null,
-          cd.sysid(),
-          cd.state(),
-          null,
-          null,
-          null,
-          null,
-          List.of(),
-          false,
-          Map.of());
+      return LocalState.notRunning(
+          dirState, state, cd.checkpointTimeline(), cd.sysid(), cd.state());
     }
     expectRunning = true;
     if (!"starting".equals(state) && !"stopping".equals(state)) {

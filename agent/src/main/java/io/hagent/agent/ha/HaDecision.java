@@ -207,21 +207,28 @@ public final class HaDecision {
     }
     String formerLeader = null;
     Failover failover = cluster.failover();
-    if (failover != null && !failover.isEmpty() && failover.member() != null) {
-      if (failover.member().equals(in.me())) {
-        return true;
-      }
-      PeerStatus candidate = in.peers().get(failover.member());
-      if (candidate != null && candidate.reachable() && !candidate.nofailover()) {
-        notes.add(
-            (failover.leader() == null ? "manual failover" : "switchover")
-                + ": to "
-                + failover.member()
-                + ", i am "
-                + in.me());
-        return false;
+    if (failover != null && !failover.isEmpty()) {
+      String kind = failover.leader() == null ? "manual failover" : "switchover";
+      if (failover.member() != null) {
+        if (failover.member().equals(in.me())) {
+          return true;
+        }
+        PeerStatus candidate = in.peers().get(failover.member());
+        if (candidate != null && candidate.reachable() && !candidate.nofailover()) {
+          notes.add(kind + ": to " + failover.member() + ", i am " + in.me());
+          return false;
+        }
       }
       formerLeader = failover.leader();
+      if (in.me().equals(formerLeader)) {
+        // I was the leader (demoted for this switchover): stay out of the race while another
+        // member can take over; race only when I am the only healthy one left (§5.9 step 3)
+        if (anotherMemberCanTakeOver(in, cluster, failover)) {
+          notes.add(kind + ": i am the former leader and another member can take over");
+          return false;
+        }
+        return true;
+      }
     }
     long myWal = pg.walPosition();
     long optime = cluster.status().optime();
@@ -267,6 +274,19 @@ public final class HaDecision {
       }
     }
     return true;
+  }
+
+  /** Patroni's is_failover_possible() for the former leader: a healthy peer other than me. */
+  private static boolean anotherMemberCanTakeOver(HaInput in, Cluster cluster, Failover failover) {
+    long optime = cluster.status().optime();
+    return in.peers().values().stream()
+        .filter(p -> !p.name().equals(in.me()) && !p.name().equals(failover.member()))
+        .anyMatch(
+            p ->
+                p.reachable()
+                    && !p.nofailover()
+                    && !p.watchdogFailed()
+                    && optime - p.walPosition() <= in.config().maximumLagOnFailover());
   }
 
   private static Decision holdingTheLock(

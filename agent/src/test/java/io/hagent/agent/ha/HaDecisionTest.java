@@ -552,6 +552,39 @@ class HaDecisionTest {
             "switchover: to node3, i am node1"));
     rows.add(
         row(
+            "race: former leader of a switchover without candidate stays out",
+            cluster(null, new Failover("node1", null, null, 3), 100, N2_REPLICA),
+            replica(100),
+            LockState.NOT_HOLDER,
+            List.of(peer("node2", "replica", 100, 1)),
+            Map.of(),
+            Action.FOLLOW,
+            "following a different leader because i am not the healthiest node",
+            "switchover: i am the former leader and another member can take over"));
+    rows.add(
+        row(
+            "race: former leader races when nobody else can take over",
+            cluster(null, new Failover("node1", null, null, 3), 100, N2_REPLICA),
+            replica(100),
+            LockState.NOT_HOLDER,
+            List.of(PeerStatus.unreachable("node2")),
+            Map.of(),
+            Action.ACQUIRE_LOCK,
+            "acquiring session lock",
+            null));
+    rows.add(
+        row(
+            "race: replica ignores the former leader of a switchover without candidate",
+            cluster(null, new Failover("node2", null, null, 3), 100, N2_REPLICA),
+            replica(100),
+            LockState.NOT_HOLDER,
+            List.of(peer("node2", "replica", 100, 5)),
+            Map.of(),
+            Action.ACQUIRE_LOCK,
+            "acquiring session lock",
+            null));
+    rows.add(
+        row(
             "race: paused, replica does not race",
             paused(cluster(null, null, 100, N2_REPLICA)),
             replica(100),

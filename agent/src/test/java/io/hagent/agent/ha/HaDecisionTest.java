@@ -648,6 +648,19 @@ class HaDecisionTest {
             "Awaiting switchover at 2026-11-21T22:05:00+00:00 (in 300 seconds)"));
     rows.add(
         row(
+            "scheduled switchover less than a second ahead still waits",
+            cluster(
+                "node1",
+                new Failover("node1", "node2", "2026-11-21T22:00:00.6+00:00", 3),
+                100,
+                ME_PRIMARY,
+                N2_REPLICA),
+            primary(100),
+            LockState.HELD,
+            Action.NONE,
+            "Awaiting switchover at 2026-11-21T22:00:00.6+00:00 (in 1 seconds)"));
+    rows.add(
+        row(
             "stale scheduled switchover",
             cluster(
                 "node1",

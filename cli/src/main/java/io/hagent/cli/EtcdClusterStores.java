@@ -30,22 +30,38 @@ final class EtcdClusterStores implements ClusterStore.Factory {
     return new ClusterStore() {
       @Override
       public Cluster readCluster() throws DcsException {
-        return dcs.readCluster();
+        try {
+          return dcs.readCluster();
+        } catch (DcsException e) {
+          throw naming(e);
+        }
       }
 
       @Override
       public boolean setConfig(String json, Long rev) throws DcsException {
-        return dcs.setConfig(json, rev);
+        try {
+          return dcs.setConfig(json, rev);
+        } catch (DcsException e) {
+          throw naming(e);
+        }
       }
 
       @Override
       public boolean setFailover(String json, Long rev) throws DcsException {
-        return dcs.setFailover(json, rev);
+        try {
+          return dcs.setFailover(json, rev);
+        } catch (DcsException e) {
+          throw naming(e);
+        }
       }
 
       @Override
       public void deleteCluster() throws DcsException {
-        dcs.deleteCluster();
+        try {
+          dcs.deleteCluster();
+        } catch (DcsException e) {
+          throw naming(e);
+        }
       }
 
       @Override
@@ -53,5 +69,14 @@ final class EtcdClusterStores implements ClusterStore.Factory {
         dcs.close();
       }
     };
+  }
+
+  /**
+   * "etcd: UNAVAILABLE: io exception" alone does not tell the operator which etcd was tried (the
+   * file's hosts or a --dcs-url); the one-line error names the endpoints.
+   */
+  private DcsException naming(DcsException e) {
+    return new DcsException(
+        e.getMessage() + " (etcd hosts: " + String.join(",", etcd.endpoints()) + ")", e);
   }
 }

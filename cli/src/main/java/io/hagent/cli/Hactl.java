@@ -174,7 +174,18 @@ public final class Hactl implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    quietJavaUtilLogging();
     System.exit(run(args, Environment.system()));
+  }
+
+  /**
+   * gRPC logs through java.util.logging, whose default console handler prints INFO lines (e.g.
+   * "Epoll available during static init of TcpMetrics") on stderr, between hactl's own output and
+   * its one-line "Error: ..." message. Failures reach the user as exceptions anyway; the root
+   * logger (held by the LogManager, so the level sticks) keeps only SEVERE records.
+   */
+  static void quietJavaUtilLogging() {
+    java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.SEVERE);
   }
 
   static int run(String[] args, Environment env) {

@@ -38,9 +38,8 @@ final class HistoryCommand implements Callable<Integer> {
     List<List<Object>> rows = new ArrayList<>();
     for (List<Object> line : ctl.read(ctl.clusterName(cluster)).history()) {
       List<Object> row = new ArrayList<>();
-      for (Object cell : line) {
-        row.add(Output.str(cell));
-      }
+      // cells keep their JSON types: json/yaml print TL and LSN as numbers, like patronictl
+      row.addAll(line);
       while (row.size() < COLUMNS.size()) {
         row.add("");
       }

@@ -323,15 +323,17 @@ public final class HaDecision {
         return Decision.of(Action.CLEAR_FAILOVER, "Cleaning up failover key", null)
             .withNotes(List.of("Unable to parse scheduled_at " + failover.scheduledAt()));
       }
-      long secondsAhead = Duration.between(in.now(), at).toSeconds();
-      if (secondsAhead > 0) {
+      Duration ahead = Duration.between(in.now(), at);
+      long secondsAhead = ahead.toSeconds();
+      // not toSeconds() > 0: that truncates, so 0.9 s ahead acted early
+      if (ahead.toMillis() > 0) {
         return Decision.none(
             "Awaiting "
                 + kind
                 + " at "
                 + failover.scheduledAt()
                 + " (in "
-                + secondsAhead
+                + Math.round(ahead.toMillis() / 1000.0)
                 + " seconds)");
       }
       if (-secondsAhead > 1.5 * in.config().loopWait() + 1) {

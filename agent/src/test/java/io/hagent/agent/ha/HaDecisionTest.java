@@ -585,6 +585,17 @@ class HaDecisionTest {
             null));
     rows.add(
         row(
+            "race: replica ignores the former leader of a switchover without candidate",
+            cluster(null, new Failover("node2", null, null, 3), 100, N2_REPLICA),
+            replica(100),
+            LockState.NOT_HOLDER,
+            List.of(peer("node2", "replica", 100, 5)),
+            Map.of(),
+            Action.ACQUIRE_LOCK,
+            "acquiring session lock",
+            null));
+    rows.add(
+        row(
             "race: paused, replica does not race",
             paused(cluster(null, null, 100, N2_REPLICA)),
             replica(100),
@@ -646,6 +657,19 @@ class HaDecisionTest {
             LockState.HELD,
             Action.NONE,
             "Awaiting switchover at 2026-11-21T22:05:00+00:00 (in 300 seconds)"));
+    rows.add(
+        row(
+            "scheduled switchover less than a second ahead still waits",
+            cluster(
+                "node1",
+                new Failover("node1", "node2", "2026-11-21T22:00:00.6+00:00", 3),
+                100,
+                ME_PRIMARY,
+                N2_REPLICA),
+            primary(100),
+            LockState.HELD,
+            Action.NONE,
+            "Awaiting switchover at 2026-11-21T22:00:00.6+00:00 (in 1 seconds)"));
     rows.add(
         row(
             "stale scheduled switchover",

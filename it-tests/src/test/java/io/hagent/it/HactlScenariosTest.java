@@ -30,7 +30,6 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
@@ -220,15 +219,6 @@ class HactlScenariosTest {
     c.waitForHealthyCluster(HEAL);
   }
 
-  /*
-   * Agent bug, not a test bug: after two switchovers the history key holds one row, not two.
-   * ActionExecutor.promote() takes the old timeline from LocalState.timeline(), which for a replica
-   * is received_tli, else the checkpoint timeline. During a switchover the old primary has stopped,
-   * so the new leader's WAL receiver is gone and the checkpoint timeline (still 1, no restartpoint
-   * on timeline 2 yet) is used: recordHistory() then drops every row >= 1 and writes [1, ...] again.
-   * Patroni writes the history from the new primary's pg_wal/<tl>.history file instead.
-   */
-  @Disabled("agent bug: the second switchover overwrites the history row of timeline 1")
   @Test
   @Order(5)
   void historyListsBothSwitchovers() throws Exception {

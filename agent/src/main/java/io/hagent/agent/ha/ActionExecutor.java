@@ -218,14 +218,16 @@ final class ActionExecutor {
   }
 
   private String promote(String message, HaInput in, DynamicConfig dyn) throws DcsException {
-    Integer oldTimeline = in.pg().timeline();
     long switchLsn = in.pg().walPosition();
     if (!pg.promote(Math.max(dyn.loopWait(), 10))) {
       return "failed to promote; will retry";
     }
     pendingRole = "primary";
     roleChanged.accept("primary");
-    recordHistory(in.cluster(), oldTimeline, switchLsn);
+    // The timeline we left is the one before the new primary's: a replica that lost its WAL
+    // receiver reports the (stale) checkpoint timeline, which would overwrite history rows.
+    Integer newTimeline = pg.probe().timeline();
+    recordHistory(in.cluster(), newTimeline == null ? null : newTimeline - 1, switchLsn);
     return message;
   }
 

@@ -1,6 +1,7 @@
 package io.hagent.agent.api;
 
 import io.hagent.common.config.RestApiConfig;
+import io.hagent.common.tls.PemKeyStore;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.hagent.common.config.DynamicConfig;
 import io.hagent.common.config.RestApiConfig;
+import io.hagent.common.rest.RestClient;
+import io.hagent.common.tls.PemKeyStore;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,6 +17,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -196,6 +199,20 @@ class TlsApiTest {
     assertThrows(IOException.class, () -> send(client(false), "GET", "/patroni"));
     assertEquals(200, send(client(true), "GET", "/patroni").statusCode());
     assertEquals(202, send(client(true), "POST", "/reload").statusCode());
+  }
+
+  @Test
+  void hagentsOwnRestClientVerifiesTheServerAndPresentsItsCertificate() throws Exception {
+    start(cfg(p("server.crt"), p("server.key"), null, "required"));
+    String url = "https://127.0.0.1:" + server.port() + "/patroni";
+    RestClient withCert =
+        new RestClient(null, null, p("ca.crt"), p("client.crt"), p("client.key"), false);
+    assertEquals(200, withCert.get(url, Duration.ofSeconds(5)).status());
+    RestClient withoutCert = new RestClient(null, null, p("ca.crt"), null, null, false);
+    assertThrows(IOException.class, () -> withoutCert.get(url, Duration.ofSeconds(5)));
+    RestClient untrusting =
+        new RestClient(null, null, null, p("client.crt"), p("client.key"), false);
+    assertThrows(IOException.class, () -> untrusting.get(url, Duration.ofSeconds(5)));
   }
 
   @Test

@@ -1,28 +1,17 @@
 package io.hagent.common.rest;
 
-import java.io.ByteArrayInputStream;
+import io.hagent.common.tls.PemKeyStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.KeyStore;
-import java.security.PrivateKey;
 import java.security.SecureRandom;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.security.spec.PKCS8EncodedKeySpec;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.Collection;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.net.ssl.HostnameVerifier;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.KeyManager;
@@ -274,18 +263,9 @@ public final class RestClient {
     if (cafile == null) {
       return null; // JVM default trust store
     }
-    KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-    ks.load(null, null);
-    int i = 0;
-    for (Certificate cert : readCertificates(cafile)) {
-      ks.setCertificateEntry("ca" + i++, cert);
-    }
-    if (i == 0) {
-      throw new IOException("no certificate found in " + cafile);
-    }
     TrustManagerFactory tmf =
         TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    tmf.init(ks);
+    tmf.init(PemKeyStore.trustStore(cafile));
     return tmf.getTrustManagers();
   }
 
@@ -293,126 +273,13 @@ public final class RestClient {
     if (certfile == null) {
       return null;
     }
-    Collection<? extends Certificate> chain = readCertificates(certfile);
-    if (chain.isEmpty()) {
-      throw new IOException("no certificate found in " + certfile);
-    }
-    PrivateKey key = PemKeys.read(Path.of(keyfile == null ? certfile : keyfile));
-    char[] pass = new char[0];
-    KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-    ks.load(null, null);
-    ks.setKeyEntry("client", key, pass, chain.toArray(new Certificate[0]));
     KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(ks, pass);
+    kmf.init(PemKeyStore.keyStore(certfile, keyfile, null), PemKeyStore.STORE_PASSWORD);
     return kmf.getKeyManagers();
-  }
-
-  private static Collection<? extends Certificate> readCertificates(String file)
-      throws IOException, GeneralSecurityException {
-    // CertificateFactory skips text outside the BEGIN/END blocks only before the first one, so
-    // feed it just the PEM blocks (a combined cert+key file is common).
-    String pem = Files.readString(Path.of(file), StandardCharsets.US_ASCII);
-    Matcher m =
-        Pattern.compile("-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----", Pattern.DOTALL)
-            .matcher(pem);
-    StringBuilder certs = new StringBuilder();
-    while (m.find()) {
-      certs.append(m.group()).append('\n');
-    }
-    return CertificateFactory.getInstance("X.509")
-        .generateCertificates(
-            new ByteArrayInputStream(certs.toString().getBytes(StandardCharsets.US_ASCII)));
   }
 
   private static String blankToNull(String s) {
     return s == null || s.isBlank() ? null : s;
-  }
-
-  /** PEM private keys with plain JDK APIs: PKCS#8 (RSA/EC) and PKCS#1 RSA. */
-  static final class PemKeys {
-    private PemKeys() {}
-
-    static PrivateKey read(Path file) throws IOException, GeneralSecurityException {
-      String pem = Files.readString(file, StandardCharsets.US_ASCII);
-      byte[] pkcs8 = block(pem, "PRIVATE KEY");
-      if (pkcs8 == null) {
-        byte[] pkcs1 = block(pem, "RSA PRIVATE KEY");
-        if (pkcs1 == null) {
-          if (pem.contains("ENCRYPTED PRIVATE KEY") || pem.contains("Proc-Type: 4,ENCRYPTED")) {
-            throw new IOException("encrypted private keys are not supported: " + file);
-          }
-          throw new IOException("no unencrypted PKCS#8 or RSA private key found in " + file);
-        }
-        pkcs8 = wrapRsaPkcs1(pkcs1);
-      }
-      PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(pkcs8);
-      for (String alg : new String[] {"RSA", "EC", "Ed25519", "Ed448"}) {
-        try {
-          return KeyFactory.getInstance(alg).generatePrivate(spec);
-        } catch (GeneralSecurityException e) {
-          // try the next algorithm
-        }
-      }
-      throw new IOException("unsupported private key type in " + file);
-    }
-
-    private static byte[] block(String pem, String type) {
-      Matcher m =
-          Pattern.compile(
-                  "-----BEGIN " + type + "-----(.*?)-----END " + type + "-----", Pattern.DOTALL)
-              .matcher(pem);
-      if (!m.find()) {
-        return null;
-      }
-      return Base64.getMimeDecoder().decode(m.group(1));
-    }
-
-    /** PrivateKeyInfo{version 0, AlgorithmIdentifier{rsaEncryption, NULL}, OCTET STRING pkcs1}. */
-    private static byte[] wrapRsaPkcs1(byte[] pkcs1) {
-      byte[] algId = {
-        0x30,
-        0x0d,
-        0x06,
-        0x09,
-        0x2a,
-        (byte) 0x86,
-        0x48,
-        (byte) 0x86,
-        (byte) 0xf7,
-        0x0d,
-        0x01,
-        0x01,
-        0x01,
-        0x05,
-        0x00
-      };
-      byte[] version = {0x02, 0x01, 0x00};
-      byte[] octet = der(0x04, pkcs1);
-      byte[] body = new byte[version.length + algId.length + octet.length];
-      System.arraycopy(version, 0, body, 0, version.length);
-      System.arraycopy(algId, 0, body, version.length, algId.length);
-      System.arraycopy(octet, 0, body, version.length + algId.length, octet.length);
-      return der(0x30, body);
-    }
-
-    private static byte[] der(int tag, byte[] content) {
-      int len = content.length;
-      byte[] lenBytes;
-      if (len < 0x80) {
-        lenBytes = new byte[] {(byte) len};
-      } else if (len < 0x100) {
-        lenBytes = new byte[] {(byte) 0x81, (byte) len};
-      } else if (len < 0x10000) {
-        lenBytes = new byte[] {(byte) 0x82, (byte) (len >> 8), (byte) len};
-      } else {
-        lenBytes = new byte[] {(byte) 0x83, (byte) (len >> 16), (byte) (len >> 8), (byte) len};
-      }
-      byte[] out = new byte[1 + lenBytes.length + len];
-      out[0] = (byte) tag;
-      System.arraycopy(lenBytes, 0, out, 1, lenBytes.length);
-      System.arraycopy(content, 0, out, 1 + lenBytes.length, len);
-      return out;
-    }
   }
 
   /** -k / ctl.insecure: accept any server certificate. */

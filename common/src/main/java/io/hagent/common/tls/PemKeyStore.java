@@ -1,4 +1,4 @@
-package io.hagent.agent.api;
+package io.hagent.common.tls;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -24,44 +24,46 @@ import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
 
 /**
- * Builds in-memory key stores from the PEM files Patroni's restapi settings name (certfile,
- * keyfile, keyfile_password, cafile), with plain JDK code. Private keys may be PKCS#8 ({@code
- * PRIVATE KEY}), encrypted PKCS#8 ({@code ENCRYPTED PRIVATE KEY}, PBES2 as OpenSSL writes it) or
- * PKCS#1 RSA ({@code RSA PRIVATE KEY}). Error messages name the file, never the password.
+ * Builds in-memory key stores from the PEM files Patroni's settings name (restapi and ctl:
+ * certfile, keyfile, keyfile_password, cafile), with plain JDK code; used by the REST server and
+ * the REST client alike. Private keys may be PKCS#8 ({@code PRIVATE KEY}), encrypted PKCS#8 ({@code
+ * ENCRYPTED PRIVATE KEY}, PBES2 as OpenSSL writes it) or PKCS#1 RSA ({@code RSA PRIVATE KEY}).
+ * Error messages name the file, never the password.
  */
-final class PemKeyStore {
+public final class PemKeyStore {
   private static final Pattern BLOCK =
       Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----\\s*(.*?)-----END \\1-----", Pattern.DOTALL);
 
   /** The in-memory password of the generated stores; they never leave the process. */
-  static final char[] STORE_PASSWORD = "hagent-in-memory".toCharArray();
+  public static final char[] STORE_PASSWORD = "hagent-in-memory".toCharArray();
 
   private PemKeyStore() {}
 
-  record Block(String type, byte[] der, boolean legacyEncrypted) {}
+  public record Block(String type, byte[] der, boolean legacyEncrypted) {}
 
-  static KeyStore keyStore(String certfile, String keyfile, String keyPassword) throws IOException {
+  public static KeyStore keyStore(String certfile, String keyfile, String keyPassword)
+      throws IOException {
     List<Certificate> chain = certificates(certfile);
     if (chain.isEmpty()) {
-      throw new IOException("restapi.certfile " + certfile + " contains no CERTIFICATE block");
+      throw new IOException("certificate file " + certfile + " contains no CERTIFICATE block");
     }
     String keySource = keyfile == null || keyfile.isBlank() ? certfile : keyfile;
     PrivateKey key = privateKey(keySource, keyPassword);
     try {
       KeyStore ks = KeyStore.getInstance("PKCS12");
       ks.load(null, null);
-      ks.setKeyEntry("restapi", key, STORE_PASSWORD, chain.toArray(new Certificate[0]));
+      ks.setKeyEntry("key", key, STORE_PASSWORD, chain.toArray(new Certificate[0]));
       return ks;
     } catch (GeneralSecurityException e) {
       throw new IOException(
-          "restapi: the key in " + keySource + " does not fit the certificate in " + certfile, e);
+          "the key in " + keySource + " does not fit the certificate in " + certfile, e);
     }
   }
 
-  static KeyStore trustStore(String cafile) throws IOException {
+  public static KeyStore trustStore(String cafile) throws IOException {
     List<Certificate> cas = certificates(cafile);
     if (cas.isEmpty()) {
-      throw new IOException("restapi.cafile " + cafile + " contains no CERTIFICATE block");
+      throw new IOException("CA file " + cafile + " contains no CERTIFICATE block");
     }
     try {
       KeyStore ks = KeyStore.getInstance("PKCS12");
@@ -71,11 +73,11 @@ final class PemKeyStore {
       }
       return ks;
     } catch (GeneralSecurityException e) {
-      throw new IOException("restapi.cafile " + cafile + ": " + e.getMessage(), e);
+      throw new IOException("CA file " + cafile + ": " + e.getMessage(), e);
     }
   }
 
-  static List<Certificate> certificates(String file) throws IOException {
+  public static List<Certificate> certificates(String file) throws IOException {
     List<Certificate> out = new ArrayList<>();
     try {
       CertificateFactory cf = CertificateFactory.getInstance("X.509");
@@ -90,7 +92,7 @@ final class PemKeyStore {
     return out;
   }
 
-  static PrivateKey privateKey(String file, String password) throws IOException {
+  public static PrivateKey privateKey(String file, String password) throws IOException {
     for (Block b : blocks(file)) {
       if (b.legacyEncrypted()) {
         throw new IOException(
@@ -152,7 +154,7 @@ final class PemKeyStore {
     throw new IOException(file + ": unsupported private key algorithm");
   }
 
-  static List<Block> blocks(String file) throws IOException {
+  public static List<Block> blocks(String file) throws IOException {
     String text;
     try {
       text = Files.readString(Path.of(file), StandardCharsets.US_ASCII);

@@ -62,7 +62,11 @@ final class PgCtl {
     return runner.run(cmd, Duration.ofSeconds(timeoutSeconds).plus(GRACE));
   }
 
-  ProcessRunner.Result stop(Postgres.StopMode mode, int timeoutSeconds) {
+  /**
+   * Sends the stop signal without waiting ({@code pg_ctl stop -W}): pg_ctl's own wait polls every
+   * 100 ms, which a switchover cannot afford; the caller watches the postmaster itself.
+   */
+  ProcessRunner.Result signalStop(Postgres.StopMode mode) {
     String m =
         switch (mode) {
           case SMART -> "smart";
@@ -70,17 +74,8 @@ final class PgCtl {
           case IMMEDIATE -> "immediate";
         };
     return runner.run(
-        ProcessRunner.cmd(
-            pg.binary("pg_ctl"),
-            "stop",
-            "-m",
-            m,
-            "-w",
-            "-t",
-            String.valueOf(timeoutSeconds),
-            "-D",
-            dataDir.toString()),
-        Duration.ofSeconds(timeoutSeconds).plus(GRACE));
+        ProcessRunner.cmd(pg.binary("pg_ctl"), "stop", "-m", m, "-W", "-D", dataDir.toString()),
+        GRACE.multipliedBy(2));
   }
 
   ProcessRunner.Result promote(int timeoutSeconds) {

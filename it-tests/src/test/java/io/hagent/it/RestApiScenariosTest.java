@@ -91,8 +91,8 @@ class RestApiScenariosTest {
         RawHttp.Response r = request(node, "GET", path, null, null);
         if (r.code() != want) {
           wrong.add("GET " + path + " on " + node.name() + ": " + r.code() + " want " + want);
-        } else if (bare && !r.raw().matches("HTTP/1\\.0 " + want + " [A-Za-z ]+\r\n\r\n")) {
-          wrong.add("GET " + path + " on " + node.name() + " is not a bare status line: " + r);
+        } else if (bare && !r.body().isEmpty()) {
+          wrong.add("GET " + path + " on " + node.name() + " has a body: " + r);
         } else if (!bare && !isRunningStatusJson(r)) {
           wrong.add("GET " + path + " on " + node.name() + " has no status JSON body: " + r);
         }
@@ -102,8 +102,8 @@ class RestApiScenariosTest {
           RawHttp.Response h = request(node, method, path, null, null);
           if (h.code() != headWant) {
             wrong.add(method + " " + path + " on " + node.name() + ": " + h.code());
-          } else if (!h.raw().matches("HTTP/1\\.0 " + headWant + " [A-Za-z ]+\r\n\r\n")) {
-            wrong.add(method + " " + path + " on " + node.name() + " is not bare: " + h);
+          } else if (!h.body().isEmpty()) {
+            wrong.add(method + " " + path + " on " + node.name() + " has a body: " + h);
           }
         }
       }
@@ -172,7 +172,12 @@ class RestApiScenariosTest {
     RawHttp.Response ok = request(leader, "PATCH", "/config", auth(), "{\"ttl\": 25}");
     assertEquals(200, ok.code(), ok.toString());
     assertEquals(25, JSON.readTree(ok.body()).path("ttl").asInt(), ok.body());
-    assertEquals(25, getJson(c.replicas().get(0), "/config").path("ttl").asInt());
+    AgentNode replica = c.replicas().get(0);
+    // a replica answers GET /config from its watch-fed cache: it may lag a few milliseconds
+    Wait.until(
+        replica.name() + " to show ttl 25 in GET /config",
+        Duration.ofSeconds(5),
+        () -> getJson(replica, "/config").path("ttl").asInt() == 25);
     assertEquals(25, JSON.readTree(c.etcd().kv().get(configKey).orElseThrow()).path("ttl").asInt());
     // the agents apply it: every node re-grants its etcd lease with the new ttl
     for (AgentNode n : c.nodes()) {
@@ -408,16 +413,23 @@ class RestApiScenariosTest {
         assertNotEquals(old, newLeader);
         // the same HAProxy port, no reconfiguration: the writer just reconnects
         writer.awaitMoreAcks(30, Duration.ofSeconds(60));
-        gap = writer.gapAround(crashedAt).orElseThrow();
+        // backends may still commit for a moment after the kill: the outage is the longest gap
+        gap = writer.longestGap();
         acked = writer.ackedIds();
         System.out.printf(
             "classic haproxy (inter 3s fall 3 rise 2): new primary %s after %d ms, write gap %d"
-                + " ms (longest gap %d ms)%n",
+                + " ms (ids %d -> %d), %d acknowledged writes%n",
             newLeader.name(),
             Duration.ofNanos(promotedAt - crashedAt).toMillis(),
             gap.length().toMillis(),
-            writer.longestGap().length().toMillis());
+            gap.lastIdBefore(),
+            gap.firstIdAfter(),
+            acked.size());
       }
+      // ttl (lease expiry) + rise 2 * inter 3s for HAProxy to trust the new primary, with margin
+      assertTrue(
+          gap.length().compareTo(Duration.ofSeconds(c.spec().ttl() + 25)) < 0,
+          "writes through HAProxy were unavailable for " + gap.length().toMillis() + " ms");
       try (Connection conn = newLeader.connect()) {
         assertEquals(
             List.of(),

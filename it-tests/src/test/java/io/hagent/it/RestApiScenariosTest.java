@@ -37,8 +37,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The Patroni REST API (spec §1) against a live 3-node cluster whose nodes require HTTP Basic auth
  * for unsafe endpoints: health checks with their exact codes per role, the status and monitoring
  * bodies, the management endpoints acting on the real HA loop, HAProxy with the classic
- * health-check config through a leader crash, and (on a separate 1-node cluster) TLS with a
- * required client certificate.
+ * health-check config through a leader crash, and (on a separate 3-node cluster) TLS with a
+ * required client certificate, including the agents' own peer probes in a leader race.
  */
 @Tag("scenario")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -449,15 +449,14 @@ class RestApiScenariosTest {
 
   @Test
   @Order(10)
-  void tlsWithRequiredClientCertificateOnALiveNode() throws Exception {
+  void tlsWithRequiredClientCertificateOnALiveClusterIncludingPeerProbes() throws Exception {
     ClusterFixture c = c();
     TestCertificates certs = TestCertificates.create(c.baseDir().resolve("certs"));
-    ClusterSpec spec =
-        ClusterSpec.threeNodes().withNodes(1).withRestApi(RestApiSecurity.tls(certs, "required"));
+    ClusterSpec spec = ClusterSpec.threeNodes().withRestApi(RestApiSecurity.tls(certs, "required"));
     try (ClusterFixture tlsCluster = ClusterFixture.start(spec)) {
       try {
-        AgentNode node = tlsCluster.waitForLeader(BOOTSTRAP);
-        // waitForLeader already read GET /patroni over https with the client certificate
+        AgentNode node = tlsCluster.waitForHealthyCluster(BOOTSTRAP);
+        // waitForHealthyCluster already read GET /patroni over https with the client certificate
         HttpRequest req =
             HttpRequest.newBuilder(node.restUri("/primary")).timeout(Duration.ofSeconds(5)).build();
         HttpResponse<String> withCert =
@@ -480,6 +479,25 @@ class RestApiScenariosTest {
             () ->
                 RawHttp.exchange(
                     node.config().restPort(), "GET", "/primary", null, null, HTTP_TIMEOUT));
+
+        // A leader race: the survivors probe each other's /patroni over https, presenting their
+        // own restapi certificate as the client certificate verify_client required demands.
+        node.crash();
+        AgentNode next = tlsCluster.waitForLeader(Duration.ofSeconds(60));
+        assertNotEquals(node, next);
+        List<AgentNode> survivors = tlsCluster.nodes().stream().filter(n -> n != node).toList();
+        for (AgentNode n : survivors) {
+          AgentNode other = survivors.get(0) == n ? survivors.get(1) : survivors.get(0);
+          String log = Files.readString(n.log(), StandardCharsets.UTF_8);
+          String probed = "Got response from " + other.name() + " https://";
+          assertTrue(
+              log.contains(probed),
+              n.name()
+                  + " never read "
+                  + other.name()
+                  + "'s status over https:\n"
+                  + ChildProcess.tail(n.log(), 30));
+        }
       } catch (AssertionError | Exception e) {
         System.err.println(tlsCluster.logTails(60));
         throw e;

@@ -28,11 +28,7 @@ import java.util.Properties;
  */
 public final class AgentNode {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(2))
-          .build();
+  private static final HttpClient HTTP = httpClient(null);
 
   /** The JVM flags bin/hagent uses, so the tests see the footprint users get. */
   private static final List<String> AGENT_JVM_FLAGS =
@@ -51,12 +47,28 @@ public final class AgentNode {
 
   private final NodeConfig config;
   private final Path agentJar;
+  private final HttpClient http;
   private ChildProcess agent;
   private volatile boolean meantToRun;
 
   public AgentNode(NodeConfig config, Path agentJar) {
     this.config = config;
     this.agentJar = agentJar;
+    RestApiSecurity.Tls tls = config.spec().restapi().tls();
+    // a TLS node is probed with the test client certificate, as verify_client required demands
+    this.http = tls == null ? HTTP : httpClient(tls.certs().sslContext(true));
+  }
+
+  /** HTTP/1.1 client with short timeouts; sslContext null for the JVM default. */
+  public static HttpClient httpClient(javax.net.ssl.SSLContext sslContext) {
+    HttpClient.Builder b =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(2));
+    if (sslContext != null) {
+      b.sslContext(sslContext);
+    }
+    return b.build();
   }
 
   public String name() {
@@ -232,7 +244,7 @@ public final class AgentNode {
 
   private Optional<HttpResponse<String>> send(HttpRequest request) {
     try {
-      return Optional.of(HTTP.send(request, HttpResponse.BodyHandlers.ofString()));
+      return Optional.of(http.send(request, HttpResponse.BodyHandlers.ofString()));
     } catch (IOException e) {
       return Optional.empty();
     } catch (InterruptedException e) {
@@ -241,8 +253,10 @@ public final class AgentNode {
     }
   }
 
-  private URI restUri(String path) {
-    return URI.create("http://127.0.0.1:" + config.restPort() + path);
+  /** The node's REST API URI for path (http or https as configured). */
+  public URI restUri(String path) {
+    return URI.create(
+        config.spec().restapi().scheme() + "://127.0.0.1:" + config.restPort() + path);
   }
 
   public String jdbcUrl() {

@@ -15,9 +15,13 @@ public record ClusterSpec(
     int ttl,
     int loopWait,
     int retryTimeout,
-    boolean syncCommitToAnyStandby) {
+    boolean syncCommitToAnyStandby,
+    RestApiSecurity restapi) {
 
   public ClusterSpec {
+    if (restapi == null) {
+      throw new IllegalArgumentException("restapi security must not be null; use none()");
+    }
     if (nodes < 1) {
       throw new IllegalArgumentException("nodes must be >= 1, got " + nodes);
     }
@@ -30,14 +34,27 @@ public record ClusterSpec(
 
   /** Three nodes, fast timings (ttl 20 is Patroni's minimum). */
   public static ClusterSpec threeNodes() {
-    return new ClusterSpec(3, false, 20, 2, 5, false);
+    return new ClusterSpec(3, false, 20, 2, 5, false, RestApiSecurity.none());
   }
 
   public ClusterSpec withHaproxy() {
-    return new ClusterSpec(nodes, true, ttl, loopWait, retryTimeout, syncCommitToAnyStandby);
+    return new ClusterSpec(
+        nodes, true, ttl, loopWait, retryTimeout, syncCommitToAnyStandby, restapi);
   }
 
   public ClusterSpec withSyncCommitToAnyStandby() {
-    return new ClusterSpec(nodes, haproxy, ttl, loopWait, retryTimeout, true);
+    return new ClusterSpec(nodes, haproxy, ttl, loopWait, retryTimeout, true, restapi);
+  }
+
+  /** The same cluster with fewer (or more) nodes. */
+  public ClusterSpec withNodes(int n) {
+    return new ClusterSpec(
+        n, haproxy, ttl, loopWait, retryTimeout, syncCommitToAnyStandby, restapi);
+  }
+
+  /** Every node gets these restapi authentication / TLS settings. */
+  public ClusterSpec withRestApi(RestApiSecurity security) {
+    return new ClusterSpec(
+        nodes, haproxy, ttl, loopWait, retryTimeout, syncCommitToAnyStandby, security);
   }
 }

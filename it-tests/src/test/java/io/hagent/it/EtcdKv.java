@@ -69,6 +69,31 @@ public final class EtcdKv {
     return range(prefix, end);
   }
 
+  /** The key's mod_revision (changes on every write, even of the same value); empty if absent. */
+  public Optional<Long> modRevision(String key) {
+    return firstKv(key).map(kv -> kv.path("mod_revision").asLong());
+  }
+
+  /** The granted TTL in seconds of the lease the key is attached to; empty without a lease. */
+  public Optional<Long> leaseGrantedTtl(String key) {
+    return firstKv(key)
+        .map(kv -> kv.path("lease").asText("0"))
+        .filter(id -> !id.equals("0"))
+        .map(
+            id -> {
+              Map<String, String> body = new LinkedHashMap<>();
+              body.put("ID", id);
+              return post("/v3/lease/timetolive", body).path("grantedTTL").asLong();
+            });
+  }
+
+  private Optional<JsonNode> firstKv(String key) {
+    Map<String, String> body = new LinkedHashMap<>();
+    body.put("key", b64(key.getBytes(StandardCharsets.UTF_8)));
+    JsonNode kvs = post("/v3/kv/range", body).path("kvs");
+    return kvs.size() == 0 ? Optional.empty() : Optional.of(kvs.get(0));
+  }
+
   public void put(String key, String value) {
     post(
         "/v3/kv/put",

@@ -42,7 +42,7 @@ public record NodeConfig(
         restapi:
           listen: 127.0.0.1:%3$d
           connect_address: 127.0.0.1:%3$d
-
+        %20$s
         etcd3:
           hosts:
           - %4$s
@@ -118,6 +118,7 @@ public record NodeConfig(
             credentials.replicationPassword(),
             Credentials.REWIND,
             credentials.rewindPassword(),
-            dir);
+            dir,
+            spec.restapi().yamlLines());
   }
 }

@@ -79,6 +79,42 @@ class NodeConfigYamlTest {
   }
 
   @Test
+  void restApiSecurityRendersAuthenticationAndTlsUnderRestapi() {
+    RestApiSecurity auth = RestApiSecurity.basicAuth();
+    Map<String, Object> y =
+        new Yaml().load(config(ClusterSpec.threeNodes().withRestApi(auth)).yaml());
+    Map<String, Object> restapi = map(y, "restapi");
+    assertEquals("127.0.0.1:8009", restapi.get("listen"));
+    assertEquals("admin", map(restapi, "authentication").get("username"));
+    assertEquals(auth.password(), map(restapi, "authentication").get("password"));
+    assertFalse(auth.toString().contains(auth.password()));
+
+    TestCertificates certs =
+        new TestCertificates(
+            Path.of("/c/ca.crt"),
+            Path.of("/c/server.crt"),
+            Path.of("/c/server.key"),
+            Path.of("/c/client.crt"),
+            Path.of("/c/client.key"),
+            Path.of("/c/client.p12"));
+    Map<String, Object> tls =
+        map(
+            new Yaml()
+                .load(
+                    config(
+                            ClusterSpec.threeNodes()
+                                .withRestApi(RestApiSecurity.tls(certs, "required")))
+                        .yaml()),
+            "restapi");
+    assertEquals("/c/server.crt", tls.get("certfile"));
+    assertEquals("/c/server.key", tls.get("keyfile"));
+    assertEquals("/c/ca.crt", tls.get("cafile"));
+    assertEquals("required", tls.get("verify_client"));
+    assertFalse(tls.containsKey("authentication"));
+    assertFalse(map(y, "etcd3").isEmpty());
+  }
+
+  @Test
   void credentialsNeverPrintThemselves() {
     assertFalse(creds.toString().contains(creds.superuserPassword()));
   }

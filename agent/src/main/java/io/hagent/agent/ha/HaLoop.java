@@ -196,6 +196,9 @@ public final class HaLoop {
             : lastCluster.leaderMember().filter(m -> !m.name().equals(config.name())).orElse(null);
     pg.stop(Postgres.StopMode.FAST, false, 120);
     boolean ok = pg.start(primary, primary ? null : leader, dynamic, timeout);
+    // The caller answers as soon as this returns, before the next cycle publishes: without a
+    // fresh snapshot, GET /patroni would still show the old postmaster_start_time.
+    publish(pg.probe(), lastCluster, nanoTime.getAsLong());
     return ok
         ? ActionOutcome.success("restarted successfully")
         : ActionOutcome.failure("restart failed");

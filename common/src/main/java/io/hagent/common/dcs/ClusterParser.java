@@ -24,12 +24,18 @@ import org.slf4j.LoggerFactory;
  */
 final class ClusterParser {
 
-  private static final Logger LOG = LoggerFactory.getLogger(ClusterParser.class);
-
   /** One key as read from etcd; {@code key} is relative to the cluster prefix. */
   record RawKey(String key, String value, long modRevision, long lease) {}
 
   private ClusterParser() {}
+
+  /**
+   * Looked up only when there is something to warn about: hactl's gateway read must not pay for
+   * initialising the logging backend (a fifth of its start-up) on every clean read.
+   */
+  private static Logger log() {
+    return LoggerFactory.getLogger(ClusterParser.class);
+  }
 
   static Cluster parse(Collection<RawKey> keys, long revision) {
     String initialize = null;
@@ -137,7 +143,7 @@ final class ClusterParser {
     try {
       return Json.readObject(value);
     } catch (IllegalArgumentException e) {
-      LOG.warn("Ignoring corrupt value of {}: {}", key, e.getMessage());
+      log().warn("Ignoring corrupt value of {}: {}", key, e.getMessage());
       return null;
     }
   }
@@ -147,7 +153,7 @@ final class ClusterParser {
     try {
       parsed = Json.read(value);
     } catch (IllegalArgumentException e) {
-      LOG.warn("Ignoring corrupt value of history: {}", e.getMessage());
+      log().warn("Ignoring corrupt value of history: {}", e.getMessage());
       return List.of();
     }
     List<List<Object>> lines = new ArrayList<>();
@@ -165,7 +171,7 @@ final class ClusterParser {
     try {
       return Long.parseLong(value.trim());
     } catch (NumberFormatException e) {
-      LOG.warn("Ignoring corrupt value of {}", key);
+      log().warn("Ignoring corrupt value of {}", key);
       return null;
     }
   }

@@ -12,6 +12,7 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.hagent.common.cluster.Cluster;
 import io.hagent.common.config.EtcdConfig;
+import io.hagent.common.json.Json;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -159,7 +160,7 @@ class EtcdGatewayReaderTest {
 
   @Test
   void authenticatesWithUsernameAndPassword() throws Exception {
-    String password = "gw-s3cret";
+    String password = "gw-\"s3cret\\"; // quote and backslash: the request body escapes them
     try (EtcdProcess secured = new EtcdProcess()) {
       secured.start();
       secured.etcdctl("put", "/service/auth/initialize", "99");
@@ -190,6 +191,13 @@ class EtcdGatewayReaderTest {
               DcsException.class,
               () -> new EtcdGatewayReader(anonymous, DEADLINE).readCluster(keys));
       assertTrue(denied.getMessage().startsWith("etcd: "), denied.getMessage());
+    }
+  }
+
+  @Test
+  void requestStringsAreValidJson() {
+    for (String s : List.of("", "plain", "q\"uote", "back\\slash", "tab\tnl\n\u0001", "ünï€😀")) {
+      assertEquals(s, Json.read(EtcdGatewayReader.jsonString(s)));
     }
   }
 

@@ -5,12 +5,19 @@ import io.hagent.common.config.EtcdConfig;
 import io.hagent.common.dcs.Dcs;
 import io.hagent.common.dcs.DcsException;
 import io.hagent.common.dcs.EtcdDcs;
+import io.hagent.common.dcs.EtcdGatewayReader;
 import io.hagent.common.dcs.KeyLayout;
+import java.time.Duration;
 
-/** Opens {@link ClusterStore}s on etcd v3 (lease-less client: hactl owns no keys). */
+/**
+ * Opens {@link ClusterStore}s on etcd v3 (lease-less client: hactl owns no keys). Reads go through
+ * etcd's JSON gateway over plain HTTP when the configuration allows it (no TLS); writes, and reads
+ * over TLS, use the jetcd client, created on first use.
+ */
 final class EtcdClusterStores implements ClusterStore.Factory {
   private static final int TTL = 30;
   private static final int RETRY_TIMEOUT = 10;
+  private static final Duration GATEWAY_DEADLINE = Duration.ofSeconds(5);
 
   private final EtcdConfig etcd;
   private final String namespace;
@@ -26,12 +33,27 @@ final class EtcdClusterStores implements ClusterStore.Factory {
       throw new CtlException(
           "Can not find suitable configuration of distributed configuration store");
     }
-    Dcs dcs = EtcdDcs.create(etcd, new KeyLayout(namespace, scope), null, TTL, RETRY_TIMEOUT);
+    KeyLayout layout = new KeyLayout(namespace, scope);
+    EtcdGatewayReader gateway =
+        EtcdGatewayReader.supports(etcd) ? new EtcdGatewayReader(etcd, GATEWAY_DEADLINE) : null;
     return new ClusterStore() {
+      private Dcs dcs; // the jetcd client, built only when needed: it costs ~0.5 s of start-up
+
+      private Dcs dcs() {
+        if (dcs == null) {
+          Hactl.quietJavaUtilLogging();
+          dcs = EtcdDcs.create(etcd, layout, null, TTL, RETRY_TIMEOUT);
+        }
+        return dcs;
+      }
+
       @Override
       public Cluster readCluster() throws DcsException {
+        if (gateway != null) {
+          return gateway.readCluster(layout); // its errors name every endpoint tried
+        }
         try {
-          return dcs.readCluster();
+          return dcs().readCluster();
         } catch (DcsException e) {
           throw naming(e);
         }
@@ -40,7 +62,7 @@ final class EtcdClusterStores implements ClusterStore.Factory {
       @Override
       public boolean setConfig(String json, Long rev) throws DcsException {
         try {
-          return dcs.setConfig(json, rev);
+          return dcs().setConfig(json, rev);
         } catch (DcsException e) {
           throw naming(e);
         }
@@ -49,7 +71,7 @@ final class EtcdClusterStores implements ClusterStore.Factory {
       @Override
       public boolean setFailover(String json, Long rev) throws DcsException {
         try {
-          return dcs.setFailover(json, rev);
+          return dcs().setFailover(json, rev);
         } catch (DcsException e) {
           throw naming(e);
         }
@@ -58,7 +80,7 @@ final class EtcdClusterStores implements ClusterStore.Factory {
       @Override
       public void deleteCluster() throws DcsException {
         try {
-          dcs.deleteCluster();
+          dcs().deleteCluster();
         } catch (DcsException e) {
           throw naming(e);
         }
@@ -66,7 +88,9 @@ final class EtcdClusterStores implements ClusterStore.Factory {
 
       @Override
       public void close() {
-        dcs.close();
+        if (dcs != null) {
+          dcs.close();
+        }
       }
     };
   }

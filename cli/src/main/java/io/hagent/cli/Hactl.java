@@ -174,7 +174,6 @@ public final class Hactl implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    quietJavaUtilLogging();
     System.exit(run(args, Environment.system()));
   }
 
@@ -182,7 +181,8 @@ public final class Hactl implements Callable<Integer> {
    * gRPC logs through java.util.logging, whose default console handler prints INFO lines (e.g.
    * "Epoll available during static init of TcpMetrics") on stderr, between hactl's own output and
    * its one-line "Error: ..." message. Failures reach the user as exceptions anyway; the root
-   * logger (held by the LogManager, so the level sticks) keeps only SEVERE records.
+   * logger (held by the LogManager, so the level sticks) keeps only SEVERE records. Called when the
+   * jetcd client is built, so commands that never build it skip the LogManager start-up.
    */
   static void quietJavaUtilLogging() {
     java.util.logging.Logger.getLogger("").setLevel(java.util.logging.Level.SEVERE);

@@ -6,7 +6,7 @@ import io.hagent.common.cluster.Failover;
 import io.hagent.common.cluster.Leader;
 import io.hagent.common.cluster.Member;
 import io.hagent.common.cluster.SyncState;
-import io.hagent.common.json.Json;
+import io.hagent.common.json.JsonReader;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -24,12 +24,18 @@ import org.slf4j.LoggerFactory;
  */
 final class ClusterParser {
 
-  private static final Logger LOG = LoggerFactory.getLogger(ClusterParser.class);
-
   /** One key as read from etcd; {@code key} is relative to the cluster prefix. */
   record RawKey(String key, String value, long modRevision, long lease) {}
 
   private ClusterParser() {}
+
+  /**
+   * Looked up only when there is something to warn about: hactl's gateway read must not pay for
+   * initialising the logging backend (a fifth of its start-up) on every clean read.
+   */
+  private static Logger log() {
+    return LoggerFactory.getLogger(ClusterParser.class);
+  }
 
   static Cluster parse(Collection<RawKey> keys, long revision) {
     String initialize = null;
@@ -135,9 +141,9 @@ final class ClusterParser {
 
   private static Map<String, Object> object(String key, String value) {
     try {
-      return Json.readObject(value);
+      return JsonReader.readObject(value);
     } catch (IllegalArgumentException e) {
-      LOG.warn("Ignoring corrupt value of {}: {}", key, e.getMessage());
+      log().warn("Ignoring corrupt value of {}: {}", key, e.getMessage());
       return null;
     }
   }
@@ -145,9 +151,9 @@ final class ClusterParser {
   private static List<List<Object>> history(String value) {
     Object parsed;
     try {
-      parsed = Json.read(value);
+      parsed = JsonReader.read(value);
     } catch (IllegalArgumentException e) {
-      LOG.warn("Ignoring corrupt value of history: {}", e.getMessage());
+      log().warn("Ignoring corrupt value of history: {}", e.getMessage());
       return List.of();
     }
     List<List<Object>> lines = new ArrayList<>();
@@ -165,7 +171,7 @@ final class ClusterParser {
     try {
       return Long.parseLong(value.trim());
     } catch (NumberFormatException e) {
-      LOG.warn("Ignoring corrupt value of {}", key);
+      log().warn("Ignoring corrupt value of {}", key);
       return null;
     }
   }

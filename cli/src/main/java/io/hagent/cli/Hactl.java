@@ -67,13 +67,13 @@ public final class Hactl implements Callable<Integer> {
           System.out,
           System.err,
           Clock.systemDefaultZone(),
-          ConfigLoader::load,
+          ConfigLoader::loadForCtl,
           s -> new EtcdClusterStores(s.etcd(), s.namespace()),
           Ctl::defaultApi);
     }
   }
 
-  /** The configuration loader (ConfigLoader.load in production). */
+  /** The configuration loader (ConfigLoader.loadForCtl in production). */
   @FunctionalInterface
   interface ConfigSource {
     HagentConfig load(Path file, Map<String, String> env) throws ConfigException;
@@ -155,13 +155,20 @@ public final class Hactl implements Callable<Integer> {
       }
       path = null;
     }
+    String url = dcsUrl != null ? dcsUrl : env.get("DCS_URL");
+    Map<String, String> loadEnv = env;
+    if (url != null) {
+      // --dcs-url replaces the file's DCS section; with no file at all there is none, which
+      // the loader would report as missing.
+      loadEnv = new java.util.HashMap<>(env);
+      loadEnv.putIfAbsent("PATRONI_ETCD3_HOSTS", "localhost:2379");
+    }
     HagentConfig config;
     try {
-      config = environment.config().load(path, env);
+      config = environment.config().load(path, loadEnv);
     } catch (ConfigException e) {
       throw new CtlException(e.getMessage());
     }
-    String url = dcsUrl != null ? dcsUrl : env.get("DCS_URL");
     return CtlSettings.from(config, url, insecure);
   }
 

@@ -51,16 +51,6 @@ public final class EtcdKv {
     return Optional.ofNullable(range(key, null).get(key));
   }
 
-  /** The key's mod_revision (etcd's revision of its last write); empty when the key is absent. */
-  public Optional<Long> modRevision(String key) {
-    Map<String, String> body = new LinkedHashMap<>();
-    body.put("key", b64(key.getBytes(StandardCharsets.UTF_8)));
-    for (JsonNode kv : post("/v3/kv/range", body).path("kvs")) {
-      return Optional.of(kv.path("mod_revision").asLong());
-    }
-    return Optional.empty();
-  }
-
   /** All keys under the prefix with their values, in key order. */
   public Map<String, String> getPrefix(String prefix) {
     byte[] p = prefix.getBytes(StandardCharsets.UTF_8);

@@ -79,6 +79,33 @@ public final class ConfigLoader {
     return config;
   }
 
+  /**
+   * For hactl, which (like patronictl) reads ctl-only files and plain PATRONI_* environments:
+   * settings only the daemon needs (name, restapi.listen, postgresql.*) may be missing. Every other
+   * problem is still reported.
+   */
+  public static HagentConfig loadForCtl(Path file, Map<String, String> env) throws ConfigException {
+    Problems problems = new Problems();
+    HagentConfig config = build(file, env == null ? Map.of() : env, problems);
+    List<String> relevant =
+        problems.list().stream().filter(p -> !isDaemonOnlyRequirement(p)).toList();
+    if (!relevant.isEmpty() || config == null) {
+      throw new ConfigException(relevant.isEmpty() ? problems.list() : relevant);
+    }
+    return config;
+  }
+
+  private static boolean isDaemonOnlyRequirement(String problem) {
+    if (!problem.endsWith(": required")) {
+      return false;
+    }
+    String path = problem.substring(0, problem.length() - ": required".length());
+    return path.equals("name")
+        || path.equals("scope")
+        || path.equals("restapi.listen")
+        || path.startsWith("postgresql.");
+  }
+
   /** For {@code hagent --validate-config FILE}: every problem, empty when the config is valid. */
   public static List<String> validate(Path file, Map<String, String> env) {
     try {

@@ -2,6 +2,7 @@ package io.hagent.common.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -14,6 +15,24 @@ import org.junit.jupiter.api.Test;
 /** Every hagent example shipped in config-examples/ passes validation, as users will run it. */
 class ConfigExamplesTest {
   private static final Path EXAMPLES = Path.of("..", "config-examples");
+
+  @Test
+  void hactlAcceptsAFileWithOnlyTheDcsSection(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    Path ctl = dir.resolve("patronictl.yaml");
+    Files.writeString(ctl, "etcd3:\n  hosts: 127.0.0.1:2379\n");
+    HagentConfig c = ConfigLoader.loadForCtl(ctl, Map.of());
+    assertEquals(List.of("http://127.0.0.1:2379"), c.etcd().endpoints());
+    ConfigException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            ConfigException.class, () -> ConfigLoader.load(ctl, Map.of()));
+    assertTrue(e.problems().contains("name: required"), e.problems().toString());
+    Files.writeString(ctl, "etcd3:\n  hosts: 127.0.0.1:2379\nbootstrap:\n  dcs:\n    ttl: abc\n");
+    ConfigException bad =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            ConfigException.class, () -> ConfigLoader.loadForCtl(ctl, Map.of()));
+    assertEquals(List.of("bootstrap.dcs.ttl: expected an integer, got 'abc'"), bad.problems());
+  }
 
   @Test
   void everyAgentExampleIsValid() throws IOException {

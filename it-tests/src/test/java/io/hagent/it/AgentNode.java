@@ -30,19 +30,26 @@ public final class AgentNode {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = httpClient(null);
 
-  /** The JVM flags bin/hagent uses, so the tests see the footprint users get. */
+  /**
+   * The JVM flags bin/hagent uses (systemd/hagent.env), so the tests see the footprint users get.
+   * The build checks that they agree (dist/src/build/check-jvm-flags).
+   */
   private static final List<String> AGENT_JVM_FLAGS =
       List.of(
-          "-Xms16m",
+          "-Xms28m",
+          "-Xmn6m",
           "-Xmx64m",
           "-XX:+UseSerialGC",
           "-XX:TieredStopAtLevel=1",
           "-XX:CICompilerCount=1",
           "-Xss256k",
+          "-XX:MetaspaceSize=48m",
           "-XX:MaxMetaspaceSize=64m",
           "-XX:ReservedCodeCacheSize=32m",
           "-XX:MaxDirectMemorySize=16m",
+          "-XX:TrimNativeHeapInterval=10000",
           "-Dio.netty.allocator.type=unpooled",
+          "-XX:-UsePerfData",
           "-XX:+ExitOnOutOfMemoryError");
 
   private final NodeConfig config;

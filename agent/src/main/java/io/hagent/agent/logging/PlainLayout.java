@@ -9,7 +9,10 @@ import ch.qos.logback.core.LayoutBase;
 public final class PlainLayout extends LayoutBase<ILoggingEvent> {
   private final PythonLogFormat format;
 
-  /** Patroni's default format, local time: what logback.xml uses before the config is read. */
+  /**
+   * Patroni's default format, local time: what StartupLogConfigurator uses before the config is
+   * read.
+   */
   public PlainLayout() {
     this(PythonLogFormat.parse(null, null, java.time.ZoneId.systemDefault()));
   }

@@ -31,6 +31,7 @@ final class Ctl implements AutoCloseable {
   private final Function<CtlSettings, ClusterStore.Factory> storeFactory;
   private final Function<CtlSettings, MemberApi> apiFactory;
   private final Map<String, ClusterStore> open = new HashMap<>();
+  private boolean consoleForSecrets;
   private CtlSettings settings;
   private ClusterStore.Factory stores;
   private MemberApi api;
@@ -112,6 +113,49 @@ final class Ctl implements AutoCloseable {
     return line;
   }
 
+  /** Secrets are read from the terminal without echo when stdin is the terminal. */
+  void useConsoleForSecrets(boolean enabled) {
+    this.consoleForSecrets = enabled;
+  }
+
+  /** click.prompt(hide_input=True): {@code text: }, asked again until the answer is not empty. */
+  String promptSecret(String text) {
+    java.io.Console console = consoleForSecrets ? System.console() : null;
+    while (true) {
+      String answer;
+      if (console != null) {
+        out.flush();
+        char[] chars = console.readPassword("%s: ", text);
+        if (chars == null) {
+          throw new CtlException("Aborted!");
+        }
+        answer = new String(chars);
+        java.util.Arrays.fill(chars, ' ');
+      } else {
+        out.print(text + ": ");
+        out.flush();
+        answer = readLine();
+      }
+      if (!answer.isEmpty()) {
+        return answer;
+      }
+    }
+  }
+
+  /** Everything left on stdin ({@code -f -}). */
+  String readStdin() {
+    try {
+      StringBuilder sb = new StringBuilder();
+      char[] buf = new char[8192];
+      for (int n; (n = in.read(buf)) > 0; ) {
+        sb.append(buf, 0, n);
+      }
+      return sb.toString();
+    } catch (IOException e) {
+      throw new CtlException("Could not read stdin: " + e.getMessage());
+    }
+  }
+
   /** click.confirm: {@code text [y/N]: }. */
   boolean confirm(String text) {
     while (true) {
@@ -139,6 +183,11 @@ final class Ctl implements AutoCloseable {
     } catch (IOException e) {
       throw new CtlException("Aborted!");
     }
+  }
+
+  /** {@code YYYY-MM-DD HH:MM:SS}: patronictl's timestamp(0), on query's error rows. */
+  String timestampSeconds() {
+    return LocalDateTime.now(clock).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss"));
   }
 
   /** {@code YYYY-MM-DD HH:MM:SS.fffff}, as patronictl prints before REST results. */

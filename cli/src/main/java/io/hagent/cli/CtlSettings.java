@@ -1,13 +1,16 @@
 package io.hagent.cli;
 
+import io.hagent.common.config.Credentials;
 import io.hagent.common.config.CtlConfig;
 import io.hagent.common.config.EtcdConfig;
 import io.hagent.common.config.HagentConfig;
 import io.hagent.common.config.RestApiConfig;
 
 /**
- * What hactl takes from the configuration (§2.1): the default cluster, where the DCS is, and how to
- * talk to the members' REST APIs.
+ * What hactl takes from the configuration (§2.1): the default cluster, where the DCS is, how to
+ * talk to the members' REST APIs, and whom {@code query} logs in as by default.
+ *
+ * @param superuser postgresql.authentication.superuser, null when the file has none
  */
 record CtlSettings(
     String scope,
@@ -18,7 +21,8 @@ record CtlSettings(
     String cacert,
     String certfile,
     String keyfile,
-    boolean insecure) {
+    boolean insecure,
+    Credentials superuser) {
 
   /** {@code dcsUrl} (may be null) replaces the file's DCS section; {@code -k} forces insecure. */
   static CtlSettings from(HagentConfig cfg, String dcsUrl, boolean insecureFlag) {
@@ -50,7 +54,8 @@ record CtlSettings(
         cacert,
         ctl == null ? null : ctl.certfile(),
         ctl == null ? null : ctl.keyfile(),
-        insecureFlag || (ctl != null && ctl.insecure()));
+        insecureFlag || (ctl != null && ctl.insecure()),
+        cfg == null || cfg.postgresql() == null ? null : cfg.postgresql().superuser());
   }
 
   /** Never print the password. */

@@ -37,6 +37,7 @@ import picocli.CommandLine.Option;
       ResumeCommand.class,
       HistoryCommand.class,
       DsnCommand.class,
+      QueryCommand.class,
       RestartCommand.class,
       ReloadCommand.class,
       ReinitCommand.class,
@@ -137,6 +138,7 @@ public final class Hactl implements Callable<Integer> {
               this::loadSettings,
               environment.stores(),
               environment.api());
+      ctl.useConsoleForSecrets(environment.in() == System.in);
     }
     return ctl;
   }

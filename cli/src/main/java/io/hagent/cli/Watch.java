@@ -9,6 +9,11 @@ final class Watch {
   private Watch() {}
 
   static int run(Ctl ctl, Double seconds, Body body) throws Exception {
+    return repeat(ctl, seconds, true, body);
+  }
+
+  /** {@code clear=false}: query appends each run's output instead of redrawing. */
+  static int repeat(Ctl ctl, Double seconds, boolean clear, Body body) throws Exception {
     if (seconds == null) {
       body.run();
       return 0;
@@ -18,7 +23,9 @@ final class Watch {
           "Invalid value for '-w' / '--watch': must be a positive number of seconds");
     }
     while (true) {
-      ctl.out.print("\033[2J\033[1;1H");
+      if (clear) {
+        ctl.out.print("\033[2J\033[1;1H");
+      }
       body.run();
       ctl.out.flush();
       ctl.sleep((long) (seconds * 1000));

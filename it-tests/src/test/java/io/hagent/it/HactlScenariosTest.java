@@ -149,6 +149,68 @@ class HactlScenariosTest {
 
   @Test
   @Order(2)
+  void queryRunsSqlOnTheLeaderAReplicaOrAMemberAndPrintsErrorsAsRows() throws Exception {
+    AgentNode leader = c.waitForHealthyCluster(HEAL);
+    awaitListed(leader, leader.status().orElseThrow().path("timeline").asInt());
+    String where = "SELECT inet_server_port() AS port, pg_is_in_recovery()";
+
+    // the login is the config's superuser; its password must never show up
+    Result one = hactl("query", "-c", "SELECT 1").ok();
+    assertEquals("?column?\n1\n", one.out());
+    assertEquals(
+        "port\tpg_is_in_recovery\n" + leader.config().pgPort() + "\tFalse\n",
+        hactl("query", "-c", where).ok().out());
+    assertEquals(
+        "[{\"port\": " + leader.config().pgPort() + "}]\n",
+        hactl(
+                "query",
+                "-r",
+                "primary",
+                "--format",
+                "json",
+                "-c",
+                "SELECT inet_server_port() AS port")
+            .ok()
+            .out());
+
+    // -r replica: a member the DCS lists as replica and PostgreSQL confirms is in recovery
+    List<String> replicaPorts =
+        c.nodes().stream()
+            .filter(n -> n != leader)
+            .map(n -> String.valueOf(n.config().pgPort()))
+            .toList();
+    List<String> replica = hactl("query", "-r", "replica", "-c", where).ok().out().lines().toList();
+    assertEquals(2, replica.size(), replica.toString());
+    assertTrue(replicaPorts.contains(replica.get(1).split("\t")[0]), replica.toString());
+    assertEquals("True", replica.get(1).split("\t")[1], replica.toString());
+    AgentNode named = c.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
+    List<String> byName =
+        hactl("query", "-m", named.name(), "--delimiter", "|", "-c", where)
+            .ok()
+            .out()
+            .lines()
+            .toList();
+    assertEquals(List.of("port|pg_is_in_recovery", named.config().pgPort() + "|True"), byName);
+
+    // failing SQL is a row, not an exit code: <timestamp>\tERROR, SQLSTATE: <code>
+    Result failed = hactl("query", "-c", "SELECT * FROM no_such_table").ok();
+    assertTrue(
+        failed.out().matches("\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}\tERROR, SQLSTATE: 42P01\n"),
+        failed.out());
+    Result wrongLogin = hactl("query", "-U", "nosuchuser", "-c", "SELECT 1").ok();
+    assertTrue(wrongLogin.out().contains("\tERROR, SQLSTATE: "), wrongLogin.out());
+
+    assertEquals(
+        "Error: --role and --member are mutually exclusive options",
+        hactl("query", "-r", "replica", "-m", named.name(), "-c", "SELECT 1").error());
+    for (Result r : List.of(one, failed, wrongLogin)) {
+      assertFalse(r.out().contains(c.credentials().superuserPassword()), r.out());
+      assertFalse(r.err().contains(c.credentials().superuserPassword()), r.err());
+    }
+  }
+
+  @Test
+  @Order(3)
   void badInputPrintsOneErrorLineExitsOneAndChangesNothing() throws Exception {
     AgentNode leader = c.waitForHealthyCluster(HEAL);
     String configKey = c.dcsPrefix() + "config";
@@ -193,7 +255,7 @@ class HactlScenariosTest {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void switchoverToANamedCandidate() throws Exception {
     AgentNode old = c.waitForHealthyCluster(HEAL);
     AgentNode target = c.replicas().get(0);
@@ -208,7 +270,7 @@ class HactlScenariosTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void switchoverWithoutCandidateLetsTheLeaderPickOne() throws Exception {
     AgentNode old = c.waitForHealthyCluster(HEAL);
     Result r = hactl("switchover", "--force").ok();
@@ -220,7 +282,7 @@ class HactlScenariosTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void historyListsBothSwitchovers() throws Exception {
     AgentNode leader = c.waitForHealthyCluster(HEAL);
     JsonNode rows =
@@ -247,7 +309,7 @@ class HactlScenariosTest {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void scheduledSwitchoverWaitsForItsTime() throws Exception {
     AgentNode old = c.waitForHealthyCluster(HEAL);
     OffsetDateTime at = OffsetDateTime.now(ZoneOffset.UTC).plusSeconds(12).withNano(0);
@@ -288,7 +350,7 @@ class HactlScenariosTest {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void editConfigReachesPostgresAfterRestart() throws Exception {
     c.waitForHealthyCluster(HEAL);
     Result r = hactl("edit-config", "-s", "ttl=25", "-p", "max_connections=101", "--force").ok();
@@ -330,7 +392,7 @@ class HactlScenariosTest {
   }
 
   @Test
-  @Order(8)
+  @Order(9)
   void pauseAndResumeShowInTheListFooter() throws Exception {
     c.waitForHealthyCluster(HEAL);
     Result p = hactl("pause", "--wait").ok();
@@ -352,7 +414,7 @@ class HactlScenariosTest {
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   void reinitOfAReplicaClonesItAgain() throws Exception {
     c.waitForHealthyCluster(HEAL);
     AgentNode replica = c.replicas().get(0);

@@ -8,7 +8,7 @@ import java.util.Set;
 final class AgentSectionsParser {
   private AgentSectionsParser() {}
 
-  private static final Set<String> RESTAPI_KEYS =
+  static final Set<String> RESTAPI_KEYS =
       Set.of(
           "listen",
           "connect_address",
@@ -27,10 +27,10 @@ final class AgentSectionsParser {
           "request_queue_size",
           "server_tokens");
 
-  private static final Set<String> CTL_KEYS =
+  static final Set<String> CTL_KEYS =
       Set.of("insecure", "cacert", "certfile", "keyfile", "keyfile_password", "authentication");
 
-  private static final Set<String> LOG_KEYS =
+  static final Set<String> LOG_KEYS =
       Set.of(
           "type",
           "level",

@@ -10,7 +10,7 @@ import java.util.Set;
 final class BootstrapSectionParser {
   private BootstrapSectionParser() {}
 
-  private static final Set<String> KNOWN =
+  static final Set<String> KNOWN =
       Set.of("dcs", "method", "initdb", "pg_hba", "post_bootstrap", "post_init", "users");
 
   /** initdb options Patroni passes itself. */

@@ -17,7 +17,7 @@ public final class ConfigLoader {
   private static final String RESERVED_NAME = "__patroni_strict_sync_replica_placeholder__";
 
   /** Top-level sections hagent reads. */
-  private static final Set<String> MODELLED =
+  static final Set<String> MODELLED =
       Set.of(
           "name",
           "scope",

@@ -10,7 +10,7 @@ import java.util.Set;
 final class PostgresqlSectionParser {
   private PostgresqlSectionParser() {}
 
-  private static final Set<String> KNOWN =
+  static final Set<String> KNOWN =
       Set.of(
           "listen",
           "connect_address",

@@ -15,21 +15,8 @@ final class EnvOverrides {
 
   private static final String P = "PATRONI_";
 
-  private static final List<String> LOG_KEYS =
-      List.of(
-          "type",
-          "level",
-          "traceback_level",
-          "format",
-          "dateformat",
-          "static_fields",
-          "max_queue_size",
-          "dir",
-          "mode",
-          "file_num",
-          "file_size",
-          "loggers",
-          "deduplicate_heartbeat_logs");
+  /** PATRONI_LOG_<KEY> exists for every key of the log section. */
+  private static final java.util.Collection<String> LOG_KEYS = AgentSectionsParser.LOG_KEYS;
 
   private static final List<String> RESTAPI_KEYS =
       List.of(
@@ -150,7 +137,7 @@ final class EnvOverrides {
       Map<String, Object> tree,
       Map<String, String> env,
       String name,
-      List<String> keys,
+      java.util.Collection<String> keys,
       Problems problems) {
     for (String key : keys) {
       String var = P + name.toUpperCase(Locale.ROOT) + "_" + key.toUpperCase(Locale.ROOT);

@@ -20,8 +20,9 @@ import java.util.Map;
  *     reported to us)
  * @param replicationState replica: "streaming" or "in archive recovery", else null
  * @param sysid database system identifier from pg_controldata (null if no data dir)
- * @param controlState "Database cluster state" from pg_controldata ("in production", "shut down",
- *     "shut down in recovery", "in archive recovery", "in crash recovery", ...)
+ * @param controlState "Database cluster state" from pg_controldata, read only while PostgreSQL is
+ *     not running (null while it runs): ("in production", "shut down", "shut down in recovery", "in
+ *     archive recovery", "in crash recovery", ...)
  * @param serverVersion server_version_num, e.g. 150010
  * @param replication pg_stat_replication rows {usename, application_name, client_addr, state,
  *     sync_state, sync_priority}

@@ -57,6 +57,7 @@ public final class PostgresController implements Postgres {
           + " pg_catalog.pg_last_xact_replay_timestamp() AS replay_timestamp,"
           + " (SELECT timeline_id FROM pg_catalog.pg_control_checkpoint()) AS checkpoint_timeline,"
           + " current_setting('restore_command') AS restore_command,"
+          + " (SELECT system_identifier::text FROM pg_catalog.pg_control_system()) AS sysid,"
           + " w.status AS receiver_status, w.received_tli,"
           + " pg_catalog.pg_wal_lsn_diff(w.latest_end_lsn, '0/0')::bigint AS latest_end_lsn"
           + " FROM (SELECT 1) AS one LEFT JOIN pg_catalog.pg_stat_wal_receiver w ON true";
@@ -135,9 +136,15 @@ public final class PostgresController implements Postgres {
 
   private LocalState doProbe() {
     LocalState.DataDirState dirState = dataDirState();
-    ControlData cd =
-        dirState == LocalState.DataDirState.INITIALIZED ? pgCtl.controlData() : ControlData.EMPTY;
+    // pg_controldata is a process start: read it only while PostgreSQL cannot answer (the probe
+    // runs every cycle; a running server gives its system identifier through SQL).
+    java.util.function.Supplier<ControlData> controlData =
+        () ->
+            dirState == LocalState.DataDirState.INITIALIZED
+                ? pgCtl.controlData()
+                : ControlData.EMPTY;
     if (pgCtl.postmasterPid().isEmpty()) {
+      ControlData cd = controlData.get();
       local.close();
       if (expectRunning) {
         expectRunning = false;
@@ -165,6 +172,7 @@ public final class PostgresController implements Postgres {
       }
     } catch (SQLException e) {
       LOG.debug("query on local PostgreSQL failed: {}", e.getMessage());
+      ControlData cd = controlData.get();
       return LocalState.notRunning(
           dirState, state, cd.checkpointTimeline(), cd.sysid(), cd.state());
     }
@@ -197,8 +205,8 @@ public final class PostgresController implements Postgres {
         asLong(row.get("replay_lsn")),
         asLong(row.get("latest_end_lsn")),
         replicationState,
-        cd.sysid(),
-        cd.state(),
+        row.get("sysid") == null ? null : row.get("sysid").toString(),
+        null,
         firstInt(row.get("server_version")),
         instant(row.get("start_time")),
         (Boolean) row.get("replay_paused"),

@@ -3,6 +3,7 @@ package io.hagent.agent.postgres;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Logger;
@@ -127,7 +128,9 @@ class PostgresControllerTest {
     assertTrue(s.flushLsn() > 0);
     assertTrue(s.serverVersion() >= 150000);
     assertNotNull(s.postmasterStartTime());
-    assertEquals("in production", s.controlState());
+    // read through SQL while running; pg_controldata only when it is down
+    assertEquals(node1.controlData().get("Database system identifier"), s.sysid());
+    assertNull(s.controlState());
 
     assertEquals(
         "true",

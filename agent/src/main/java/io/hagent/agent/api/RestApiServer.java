@@ -123,7 +123,9 @@ public final class RestApiServer {
       throw new IllegalStateException("REST API already started");
     }
     HostPort listen = listenAddress(cfg.listen());
-    QueuedThreadPool pool = new QueuedThreadPool(16, 2);
+    // Health checks arrive every few seconds: keep idle workers for 10 minutes instead of
+    // Jetty's 60 s, so the pool does not tear a thread down and start another one each minute.
+    QueuedThreadPool pool = new QueuedThreadPool(16, 2, 600_000);
     pool.setName("restapi");
     SslContextFactory.Server ssl = cfg.tls() ? TlsSetup.sslContextFactory(cfg) : null;
     Javalin javalin =

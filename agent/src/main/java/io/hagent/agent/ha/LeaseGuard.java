@@ -19,6 +19,8 @@ import org.slf4j.LoggerFactory;
 public final class LeaseGuard implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LeaseGuard.class);
   private static final long MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(1500);
+  private static final long MIN_SLEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  private static final long MAX_SLEEP_NANOS = TimeUnit.SECONDS.toNanos(5);
 
   private final LeaderLease lease;
   private final Postgres pg;
@@ -47,7 +49,30 @@ public final class LeaseGuard implements AutoCloseable {
   }
 
   public void start() {
-    timer.scheduleWithFixedDelay(this::check, 250, 250, TimeUnit.MILLISECONDS);
+    timer.schedule(this::checkAndReschedule, 0, TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Sleeps until just before the lease deadline instead of polling: a renewal moves the deadline,
+   * so the guard wakes about once per renewal, checks, and sleeps again (at most MAX_SLEEP, so a
+   * lease taken while it sleeps is watched in time: any lease is longer than that plus margin).
+   */
+  private void checkAndReschedule() {
+    long delay;
+    try {
+      check();
+    } finally {
+      long remaining = lease.remaining(nanoTime.getAsLong());
+      delay =
+          remaining == Long.MAX_VALUE
+              ? MAX_SLEEP_NANOS
+              : Math.max(MIN_SLEEP_NANOS, Math.min(MAX_SLEEP_NANOS, remaining - MARGIN_NANOS));
+      try {
+        timer.schedule(this::checkAndReschedule, delay, TimeUnit.NANOSECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        // closed: the agent is stopping
+      }
+    }
   }
 
   /** Fences when the deadline is within the margin; package-private for tests. */

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /** The guard's rule with explicit time: fence a primary whose lease deadline is about to pass. */
 class LeaseGuardTest {
   private final AtomicLong now = new AtomicLong(1_000_000_000L);
-  private final List<String> pgCalls = new ArrayList<>();
+  private final List<String> pgCalls = java.util.Collections.synchronizedList(new ArrayList<>());
   private final Postgres pg =
       (Postgres)
           Proxy.newProxyInstance(
@@ -28,6 +28,21 @@ class LeaseGuardTest {
 
   private LeaseGuard guard(LeaderLease lease, boolean primary, boolean paused) {
     return new LeaseGuard(lease, pg, now::get, () -> primary, () -> paused);
+  }
+
+  @Test
+  void runningGuardFencesWhenTheDeadlineComes() throws Exception {
+    LeaderLease lease = new LeaderLease(30);
+    lease.renewed(now.get());
+    now.addAndGet(TimeUnit.SECONDS.toNanos(29)); // inside the margin already
+    try (LeaseGuard g = guard(lease, true, false)) {
+      g.start();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (pgCalls.isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+    }
+    assertEquals(List.of("stop IMMEDIATE"), pgCalls);
   }
 
   @Test

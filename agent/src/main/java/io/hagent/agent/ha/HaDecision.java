@@ -152,6 +152,15 @@ public final class HaDecision {
     }
     if (holder) {
       if (pg.controlState() != null && PRIMARY_CONTROL_STATES.contains(pg.controlState())) {
+        // §5.7 step 1: primary_start_timeout 0 means "fail over at once rather than restart".
+        if (in.config().primaryStartTimeout() == 0 && failoverPossible(in, cluster)) {
+          return new Decision(
+              Action.DEMOTE,
+              "stopped PostgreSQL to fail over after a crash",
+              null,
+              DemoteMode.IMMEDIATE,
+              List.of("Primary crashed. Failing over."));
+        }
         return Decision.of(Action.START_PRIMARY, "starting primary after failure", null);
       }
       return Decision.of(
@@ -159,6 +168,17 @@ public final class HaDecision {
     }
     Member leader = cluster.leaderMember().filter(m -> !m.name().equals(in.me())).orElse(null);
     return Decision.of(Action.START_REPLICA, "starting as a secondary", leader);
+  }
+
+  /** Another member could take over: running, allowed to fail over, with a REST API. */
+  private static boolean failoverPossible(HaInput in, Cluster cluster) {
+    return cluster.members().stream()
+        .anyMatch(
+            m ->
+                !m.name().equals(in.me())
+                    && "running".equals(m.state())
+                    && !m.tagView().nofailover()
+                    && m.apiUrl() != null);
   }
 
   private static Decision unlockedCluster(

@@ -712,6 +712,40 @@ class HaDecisionTest {
   }
 
   @org.junit.jupiter.api.Test
+  void crashedPrimaryWithZeroStartTimeoutFailsOverInsteadOfRestarting() {
+    DynamicConfig noRestart = DynamicConfig.from(Map.of("primary_start_timeout", 0));
+    HaInput withReplica =
+        new HaInput(
+            "node1",
+            cluster("node1", null, 0, ME_PRIMARY, N2_REPLICA),
+            stopped("in production"),
+            noRestart,
+            new Tags(Map.of()),
+            LockState.HELD,
+            Map.of(),
+            true,
+            NOW);
+    Decision d = HaDecision.decide(withReplica);
+    assertEquals(Action.DEMOTE, d.action());
+    assertEquals(DemoteMode.IMMEDIATE, d.demote());
+    assertEquals("stopped PostgreSQL to fail over after a crash", d.message());
+    assertEquals(List.of("Primary crashed. Failing over."), d.notes());
+
+    HaInput alone =
+        new HaInput(
+            "node1",
+            cluster("node1", null, 0, ME_PRIMARY),
+            stopped("in production"),
+            noRestart,
+            new Tags(Map.of()),
+            LockState.HELD,
+            Map.of(),
+            true,
+            NOW);
+    assertEquals(Action.START_PRIMARY, HaDecision.decide(alone).action(), "nobody to fail over to");
+  }
+
+  @org.junit.jupiter.api.Test
   void lostLockDemotesImmediatelyWithoutReleasingTheKey() {
     Decision d =
         HaDecision.decide(

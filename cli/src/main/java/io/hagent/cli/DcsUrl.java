@@ -1,6 +1,7 @@
 package io.hagent.cli;
 
-import java.net.URI;
+import io.hagent.common.cluster.HostPort;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -26,17 +27,29 @@ record DcsUrl(List<String> endpoints, String namespace) {
               "Unsupported dcs scheme: " + scheme + " (hactl speaks etcd v3 only)");
       default -> throw new CtlException("Unknown dcs scheme: " + scheme);
     }
-    URI uri;
-    try {
-      uri = URI.create("//" + text);
-    } catch (IllegalArgumentException e) {
-      throw new CtlException("Invalid dcs url: " + url);
+    // Several hosts are allowed (etcd3://h1:2379,h2:2379/service), so no java.net.URI here.
+    int slash = text.indexOf('/');
+    String authority = slash < 0 ? text : text.substring(0, slash);
+    String path = slash < 0 ? "" : text.substring(slash).replaceAll("^/+|/+$", "");
+    List<String> endpoints = new ArrayList<>();
+    for (String part : authority.split(",")) {
+      if (part.isBlank()) {
+        continue;
+      }
+      HostPort hp;
+      try {
+        hp = HostPort.parse(part.trim(), 2379);
+      } catch (RuntimeException e) {
+        throw new CtlException("Invalid dcs url: " + url);
+      }
+      if (hp.host().isEmpty()) {
+        hp = new HostPort("localhost", hp.port());
+      }
+      endpoints.add("http://" + hp);
     }
-    String host = uri.getHost() == null || uri.getHost().isEmpty() ? "localhost" : uri.getHost();
-    int port = uri.getPort() < 0 ? 2379 : uri.getPort();
-    String path = uri.getPath() == null ? "" : uri.getPath().replaceAll("^/+|/+$", "");
-    String hostPart = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
-    return new DcsUrl(
-        List.of("http://" + hostPart + ":" + port), path.isEmpty() ? null : "/" + path);
+    if (endpoints.isEmpty()) {
+      endpoints.add("http://localhost:2379");
+    }
+    return new DcsUrl(List.copyOf(endpoints), path.isEmpty() ? null : "/" + path);
   }
 }

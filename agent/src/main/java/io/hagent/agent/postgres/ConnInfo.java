@@ -25,14 +25,7 @@ final class ConnInfo {
       Path passfile,
       String applicationName,
       int majorVersion) {
-    Map<String, String> kv = new LinkedHashMap<>();
-    kv.put("dbname", database);
-    kv.put("user", replication.username());
-    kv.put("passfile", passfile.toString());
-    kv.put("host", leader.host());
-    kv.put("port", String.valueOf(leader.port()));
-    kv.put("sslmode", "prefer");
-    kv.put("application_name", applicationName);
+    Map<String, String> kv = base(leader, database, replication, passfile, applicationName);
     if (majorVersion >= 12) {
       kv.put("gssencmode", "prefer");
     }
@@ -53,6 +46,18 @@ final class ConnInfo {
       Credentials credentials,
       Path passfile,
       String applicationName) {
+    Map<String, String> kv = base(target, database, credentials, passfile, applicationName);
+    addLibpq(kv, credentials);
+    return render(kv);
+  }
+
+  /** The settings every connection string of ours starts with (password via passfile). */
+  private static Map<String, String> base(
+      HostPort target,
+      String database,
+      Credentials credentials,
+      Path passfile,
+      String applicationName) {
     Map<String, String> kv = new LinkedHashMap<>();
     kv.put("dbname", database);
     kv.put("user", credentials.username());
@@ -61,8 +66,7 @@ final class ConnInfo {
     kv.put("port", String.valueOf(target.port()));
     kv.put("sslmode", "prefer");
     kv.put("application_name", applicationName);
-    addLibpq(kv, credentials);
-    return render(kv);
+    return kv;
   }
 
   /** {@code postgres://user@host:port/db}, the post_bootstrap argument (no password). */

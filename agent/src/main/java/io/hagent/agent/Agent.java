@@ -90,7 +90,9 @@ final class Agent {
     PostgresController pg = new PostgresController(config);
     LeaderLease lease = new LeaderLease(initial.ttl());
     HaLoop loop = HaLoop.create(config, dcs, pg, lease, System::nanoTime, Clock.systemUTC());
-    loop.setReloader(() -> ConfigLoader.load(configFile, System.getenv()));
+    loop.setReloader(
+        configFile == null ? "the environment" : configFile.toString(),
+        () -> ConfigLoader.load(configFile, System.getenv()));
     RestApiServer api =
         new RestApiServer(
             config.restapi(), loop::snapshot, System::nanoTime, new Management(loop, dcs));

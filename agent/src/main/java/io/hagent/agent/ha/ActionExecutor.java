@@ -35,7 +35,7 @@ final class ActionExecutor {
   private static final DateTimeFormatter HISTORY_TS =
       DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSSxxx");
 
-  private final HagentConfig config;
+  private HagentConfig config; // replaced on reload, read and written on the HA loop thread only
   private final Dcs dcs;
   private final Postgres pg;
   private final LeaderLease lease;
@@ -59,6 +59,11 @@ final class ActionExecutor {
     this.pg = pg;
     this.lease = lease;
     this.nanoTime = nanoTime;
+  }
+
+  /** A reload's configuration (pg_ctl_timeout, remove_data_directory_on_* and the like). */
+  void useConfig(HagentConfig reloaded) {
+    this.config = reloaded;
   }
 
   String execute(Decision d, HaInput in) {

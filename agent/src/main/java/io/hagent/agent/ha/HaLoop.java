@@ -41,6 +41,7 @@ public final class HaLoop {
   private volatile RestartRequest scheduledRestart;
   private volatile boolean reloadRequested;
   private java.util.concurrent.Callable<HagentConfig> reloader;
+  private String reloadSource = "the environment";
   private final Dcs dcs;
   private final Postgres pg;
   private final PeerProbe peers;
@@ -131,8 +132,13 @@ public final class HaLoop {
     return dynamic;
   }
 
-  /** How to reread the configuration on SIGHUP / POST /reload. */
-  public void setReloader(java.util.concurrent.Callable<HagentConfig> reloader) {
+  /**
+   * How to reread the configuration on SIGHUP / POST /reload.
+   *
+   * @param source what is reread (the file's path), for the log
+   */
+  public void setReloader(String source, java.util.concurrent.Callable<HagentConfig> reloader) {
+    this.reloadSource = source;
     this.reloader = reloader;
   }
 
@@ -235,15 +241,44 @@ public final class HaLoop {
       return;
     }
     reloadRequested = false;
+    HagentConfig fresh;
     try {
-      HagentConfig fresh = reloader.call();
-      io.hagent.agent.logging.LogSetup.apply(fresh.log());
-      config = fresh;
-      LOG.info(
-          "Reloaded configuration (log settings and tags apply now; other changes need a restart)");
+      fresh = reloader.call();
     } catch (Exception e) {
-      LOG.error("configuration not reloaded: {}", e.getMessage());
+      // the loader names every bad key; the old configuration stays in force untouched
+      LOG.error(
+          "Exception when reloading local configuration from {}: {}", reloadSource, e.getMessage());
+      return;
     }
+    applyReload(ReloadPlan.of(config, fresh));
+  }
+
+  /** Applies a reread configuration on the loop thread, between cycles (§3.1 item 4). */
+  void applyReload(ReloadPlan plan) {
+    if (plan.isRefused()) {
+      LOG.error(
+          "Not reloading the local configuration: {} cannot change while hagent runs; restart"
+              + " hagent to apply the file (still running with the previous configuration)",
+          String.join(", ", plan.refused()));
+      return;
+    }
+    if (plan.nothingChanged()) {
+      LOG.info("No local configuration items changed.");
+      return;
+    }
+    plan.needRestart().forEach(key -> LOG.warn("{} changed; restart hagent to apply it", key));
+    HagentConfig applied = plan.applied();
+    io.hagent.agent.logging.LogSetup.apply(applied.log());
+    config = applied;
+    executor.useConfig(applied);
+    try {
+      pg.reconfigure(applied, dynamic);
+    } catch (RuntimeException e) {
+      LOG.error("could not apply the postgresql section: {}", e.getMessage());
+    }
+    // no publish here: the cycle that follows at once puts the new tags in /patroni and, with
+    // its touchMember, in the member key
+    LOG.info("Reloaded the local configuration from {}", reloadSource);
   }
 
   private void runScheduledRestart() {

@@ -2,6 +2,7 @@ package io.hagent.agent.postgres;
 
 import io.hagent.common.cluster.Member;
 import io.hagent.common.config.DynamicConfig;
+import io.hagent.common.config.HagentConfig;
 import java.util.Map;
 import java.util.Set;
 
@@ -53,6 +54,17 @@ public interface Postgres {
 
   /** Applies changed parameters (reload; restart-only ones become pending_restart). */
   void applyConfig(DynamicConfig config);
+
+  /**
+   * Takes a reloaded local configuration (SIGHUP / POST /reload). If its {@code postgresql} section
+   * changed and PostgreSQL runs, rewrites postgresql.conf, pg_hba.conf and the recovery settings
+   * and reloads PostgreSQL: reloadable GUCs apply at once, restart-only ones show as
+   * pending_restart. Settings read at start (data_dir, listen, bin_dir, pgpass) must be the running
+   * ones.
+   *
+   * @throws IllegalArgumentException if one of those settings differs
+   */
+  void reconfigure(HagentConfig config, DynamicConfig dynamic);
 
   /** Whether this data directory diverged from {@code leader}'s timeline and needs pg_rewind. */
   boolean needsRewind(Member leader);

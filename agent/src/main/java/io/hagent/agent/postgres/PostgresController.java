@@ -66,14 +66,15 @@ public final class PostgresController implements Postgres {
       "SELECT usename, application_name, client_addr::text AS client_addr, state, sync_state,"
           + " sync_priority FROM pg_catalog.pg_stat_replication ORDER BY pid";
 
-  private final HagentConfig config;
-  private final PostgresqlConfig pg;
+  // Replaced by reconfigure() on a reload (HA loop thread); other threads only read them.
+  private volatile HagentConfig config;
+  private volatile PostgresqlConfig pg;
   private final Path dataDir;
   private final Path pgpass;
   private final ProcessRunner runner = new ProcessRunner();
   private final PgCtl pgCtl;
   private final ConfFiles files;
-  private final LocalConnection local;
+  private volatile LocalConnection local;
 
   private volatile String state;
 
@@ -526,6 +527,40 @@ public final class PostgresController implements Postgres {
     } catch (IOException e) {
       LOG.error("could not write the configuration: {}", e.getMessage());
     }
+  }
+
+  @Override
+  public void reconfigure(HagentConfig fresh, DynamicConfig dynamic) {
+    PostgresqlConfig next = fresh.postgresql();
+    Path nextDataDir = Path.of(next.dataDir()).toAbsolutePath().normalize();
+    if (!nextDataDir.equals(dataDir)
+        || next.port() != pg.port()
+        || !java.util.Objects.equals(next.binDir(), pg.binDir())
+        || !java.util.Objects.equals(next.pgpass(), pg.pgpass())) {
+      // the caller keeps these at their running values (ReloadPlan); a mix would be half a config
+      throw new IllegalArgumentException(
+          "data_dir, listen, bin_dir and pgpass cannot change without a restart of hagent");
+    }
+    PostgresqlConfig before = pg;
+    boolean sectionChanged = !next.equals(before);
+    config = fresh;
+    pg = next;
+    if (!before.superuser().equals(next.superuser())
+        || !java.util.Objects.equals(before.database(), next.database())) {
+      LocalConnection old = local;
+      local =
+          new LocalConnection(next.localHost(), next.port(), database(), next.superuser(), false);
+      old.close();
+    }
+    if (!sectionChanged) {
+      return;
+    }
+    if (pgCtl.postmasterPid().isEmpty()) {
+      // nothing to reload: start() writes the files from the new section
+      return;
+    }
+    LOG.info("PostgreSQL configuration items changed, reloading configuration.");
+    applyConfig(dynamic);
   }
 
   private void reload() {

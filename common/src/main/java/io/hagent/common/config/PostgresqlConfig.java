@@ -48,6 +48,41 @@ public record PostgresqlConfig(
     return first.isEmpty() || first.equals("*") || first.equals("0.0.0.0") ? "127.0.0.1" : first;
   }
 
+  /**
+   * This section with the settings a running agent cannot switch (listen, data_dir, config_dir,
+   * bin_dir, bin_name, pgpass) taken from {@code running}: what a reload applies while those wait
+   * for a restart of hagent.
+   */
+  public PostgresqlConfig keepingStartupSettingsOf(PostgresqlConfig running) {
+    return new PostgresqlConfig(
+        running.listenAddresses,
+        running.port,
+        connectAddress,
+        proxyAddress,
+        running.dataDir,
+        running.configDir,
+        running.binDir,
+        running.binName,
+        running.pgpass,
+        database,
+        superuser,
+        replication,
+        rewind,
+        parameters,
+        pgHba,
+        callbacks,
+        createReplicaMethods,
+        basebackupArgs,
+        usePgRewind,
+        removeDataDirectoryOnRewindFailure,
+        removeDataDirectoryOnDivergedTimelines,
+        recoveryConf,
+        pgCtlTimeout,
+        useUnixSocket,
+        prePromote,
+        beforeStop);
+  }
+
   /** Path of a PostgreSQL binary, honouring bin_dir and bin_name. */
   public String binary(String name) {
     String file = binName.getOrDefault(name, name);

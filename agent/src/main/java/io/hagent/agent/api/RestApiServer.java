@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import org.eclipse.jetty.server.AbstractConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
@@ -125,7 +126,9 @@ public final class RestApiServer {
     HostPort listen = listenAddress(cfg.listen());
     // Health checks arrive every few seconds: keep idle workers for 10 minutes instead of
     // Jetty's 60 s, so the pool does not tear a thread down and start another one each minute.
-    QueuedThreadPool pool = new QueuedThreadPool(16, 2, 600_000);
+    // At most 8: one is the selector, and a burst of API calls gains nothing from more threads on
+    // a small server, while each one stays resident (stack, thread-local buffers) long after.
+    QueuedThreadPool pool = new QueuedThreadPool(8, 2, 600_000);
     pool.setName("restapi");
     SslContextFactory.Server ssl = cfg.tls() ? TlsSetup.sslContextFactory(cfg) : null;
     Javalin javalin =
@@ -137,9 +140,9 @@ public final class RestApiServer {
               c.jetty.host = listen.host();
               c.jetty.port = listen.port();
               c.jetty.modifyHttpConfiguration(h -> h.setSendServerVersion(false));
-              if (ssl != null) {
-                c.jetty.addConnector((server, http) -> httpsConnector(server, http, ssl, listen));
-              }
+              // Our own connector (TLS or not): no acceptor thread (the selector accepts) and one
+              // selector, instead of Jetty's acceptor + selector pair handing each connection on.
+              c.jetty.addConnector((server, http) -> connector(server, http, ssl, listen));
               c.http.generateEtags = false;
               for (HandlerType method :
                   List.of(HandlerType.GET, HandlerType.HEAD, HandlerType.OPTIONS)) {
@@ -167,18 +170,30 @@ public final class RestApiServer {
           HandlerType.TRACE,
           HandlerType.QUERY);
 
-  private static ServerConnector httpsConnector(
+  private static ServerConnector connector(
       Server server, HttpConfiguration http, SslContextFactory.Server ssl, HostPort listen) {
+    ServerConnector connector =
+        ssl == null
+            ? new ServerConnector(server, 0, 1, new HttpConnectionFactory(http))
+            : new ServerConnector(
+                server,
+                0,
+                1,
+                AbstractConnectionFactory.getFactories(
+                    ssl, new HttpConnectionFactory(secure(http))));
+    connector.setHost(listen.host());
+    connector.setPort(listen.port());
+    return connector;
+  }
+
+  private static HttpConfiguration secure(HttpConfiguration http) {
     HttpConfiguration https = new HttpConfiguration(http);
     https.setSendServerVersion(false);
     SecureRequestCustomizer secure = new SecureRequestCustomizer();
     // Clients reach the API by IP as often as by name; Patroni does not check SNI either.
     secure.setSniHostCheck(false);
     https.addCustomizer(secure);
-    ServerConnector connector = new ServerConnector(server, ssl, new HttpConnectionFactory(https));
-    connector.setHost(listen.host());
-    connector.setPort(listen.port());
-    return connector;
+    return https;
   }
 
   public synchronized int port() {

@@ -35,6 +35,11 @@ public final class Main implements Callable<Integer> {
   @Option(names = "--version", description = "Print the version and exit")
   boolean version;
 
+  // Used by hagent-cds (package install) and the build to write the class-data-sharing archive;
+  // hidden: it is not something an operator runs.
+  @Option(names = "--cds-training", hidden = true)
+  boolean cdsTraining;
+
   @Option(
       names = {"-h", "--help"},
       usageHelp = true,
@@ -60,6 +65,9 @@ public final class Main implements Callable<Integer> {
     if (version) {
       System.out.println("hagent " + Version.HAGENT);
       return 0;
+    }
+    if (cdsTraining) {
+      return CdsTraining.run(configFile);
     }
     if (configFile == null && System.getenv("PATRONI_CONFIGURATION") == null) {
       System.err.println("Usage: hagent [--validate-config] [--version] CONFIG");

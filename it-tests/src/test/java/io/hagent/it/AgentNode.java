@@ -37,7 +37,7 @@ public final class AgentNode {
   private static final List<String> AGENT_JVM_FLAGS =
       List.of(
           "-Xms28m",
-          "-Xmn6m",
+          "-Xmn4m",
           "-Xmx64m",
           "-XX:+UseSerialGC",
           "-XX:TieredStopAtLevel=1",
@@ -87,6 +87,22 @@ public final class AgentNode {
   }
 
   /** Writes the YAML (first start only) and launches the agent. */
+  /** The build's class-data-sharing archive, as bin/hagent uses it: only if newer than the jar. */
+  private List<String> cdsFlags() {
+    Path archive = agentJar.resolveSibling("hagent.jsa");
+    try {
+      if (Files.isReadable(archive)
+          && Files.getLastModifiedTime(archive).compareTo(Files.getLastModifiedTime(agentJar))
+              > 0) {
+        return List.of(
+            "-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
+      }
+    } catch (IOException e) {
+      // no archive: the agent starts without one
+    }
+    return List.of();
+  }
+
   public AgentNode start() {
     if (agent != null && agent.isAlive()) {
       throw new IllegalStateException(
@@ -113,6 +129,7 @@ public final class AgentNode {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(AGENT_JVM_FLAGS);
+    cmd.addAll(cdsFlags());
     cmd.add("-jar");
     cmd.add(agentJar.toString());
     cmd.add(config.configFile().toString());

@@ -24,6 +24,10 @@ final class PrefixWatch implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(PrefixWatch.class);
   private static final long RESTART_DELAY_MS = 1000;
+  private static final long MAX_RESTART_DELAY_MS = 8000;
+  // failures further apart than this start a new series (first delay, logged as a warning again)
+  private static final long SERIES_GAP_NANOS = TimeUnit.SECONDS.toNanos(30);
+  private static final long WARN_EVERY_NANOS = TimeUnit.SECONDS.toNanos(60);
 
   private final Supplier<Watch> watch;
   private final String prefix;
@@ -33,6 +37,9 @@ final class PrefixWatch implements AutoCloseable {
   private long nextRevision; // 0 = from now
   private boolean closed;
   private int generation; // callbacks of a replaced watcher carry an older number and are ignored
+  private int failures; // consecutive failures of the current series
+  private long lastFailureNanos;
+  private long lastWarningNanos;
 
   PrefixWatch(
       Supplier<Watch> watch,
@@ -71,7 +78,7 @@ final class PrefixWatch implements AutoCloseable {
                   option.build(),
                   response -> onResponse(gen, response),
                   error -> onError(gen, error),
-                  () -> restartLater(gen));
+                  () -> restartLater(gen, RESTART_DELAY_MS));
     } catch (RuntimeException e) {
       onError(gen, e);
       return;
@@ -139,8 +146,30 @@ final class PrefixWatch implements AutoCloseable {
         nextRevision = 0; // history is gone: resume from now and make the reader re-read
       }
     }
-    LOG.warn("etcd watch on {} failed: {}; restarting", prefix, error.getMessage());
-    restartLater(gen);
+    long delayMs;
+    boolean warn;
+    synchronized (this) {
+      long now = System.nanoTime();
+      if (failures > 0 && now - lastFailureNanos > SERIES_GAP_NANOS) {
+        failures = 0;
+      }
+      failures++;
+      lastFailureNanos = now;
+      delayMs = restartDelayMs(failures);
+      warn = failures == 1 || now - lastWarningNanos > WARN_EVERY_NANOS;
+      if (warn) {
+        lastWarningNanos = now;
+      }
+    }
+    // While etcd is down the HA loop reports the outage every cycle; the watch says so once a
+    // minute and otherwise only at DEBUG, instead of a line per retry.
+    if (warn) {
+      LOG.warn(
+          "etcd watch on {} failed: {}; restarting in {} ms", prefix, error.getMessage(), delayMs);
+    } else {
+      LOG.debug("etcd watch on {} failed again: {}", prefix, error.getMessage());
+    }
+    restartLater(gen, delayMs);
     if (compacted) {
       listener.changed("leader", false);
     }
@@ -163,7 +192,13 @@ final class PrefixWatch implements AutoCloseable {
     schedule(0);
   }
 
-  private void restartLater(int gen) {
+  /** 1, 2, 4, 8, 8, ... seconds: an outage is not hammered, a blip is retried soon. */
+  static long restartDelayMs(int consecutiveFailures) {
+    int doublings = Math.min(Math.max(consecutiveFailures, 1) - 1, 3);
+    return Math.min(RESTART_DELAY_MS << doublings, MAX_RESTART_DELAY_MS);
+  }
+
+  private void restartLater(int gen, long delayMs) {
     Watch.Watcher old;
     synchronized (this) {
       if (closed || gen != generation) {
@@ -176,7 +211,7 @@ final class PrefixWatch implements AutoCloseable {
     if (old != null) {
       old.close();
     }
-    schedule(RESTART_DELAY_MS);
+    schedule(delayMs);
   }
 
   private void schedule(long delayMs) {

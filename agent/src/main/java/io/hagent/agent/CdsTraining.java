@@ -5,6 +5,7 @@ import io.hagent.agent.ha.HaLoop;
 import io.hagent.agent.ha.LeaderLease;
 import io.hagent.agent.ha.Management;
 import io.hagent.agent.logging.LogSetup;
+import io.hagent.agent.postgres.FileTrees;
 import io.hagent.agent.postgres.PostgresController;
 import io.hagent.common.config.ConfigException;
 import io.hagent.common.config.ConfigLoader;
@@ -14,16 +15,13 @@ import io.hagent.common.dcs.Dcs;
 import io.hagent.common.dcs.EtcdDcs;
 import io.hagent.common.rest.RestClient;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * {@code hagent --cds-training [EXAMPLE]}: runs the agent's own machinery for a few seconds without
@@ -191,18 +189,9 @@ final class CdsTraining {
   }
 
   private static void deleteTree(Path dir) {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths
-          .sorted(Comparator.reverseOrder())
-          .forEach(
-              p -> {
-                try {
-                  Files.deleteIfExists(p);
-                } catch (IOException e) {
-                  throw new UncheckedIOException(e);
-                }
-              });
-    } catch (IOException | UncheckedIOException e) {
+    try {
+      FileTrees.delete(dir);
+    } catch (IOException e) {
       System.err.println("hagent: could not delete " + dir + ": " + e.getMessage());
     }
   }

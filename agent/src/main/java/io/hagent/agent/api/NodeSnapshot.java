@@ -36,37 +36,6 @@ public record NodeSnapshot(
     Map<String, Object> scheduledRestart,
     boolean watchdogFailed) {
 
-  /** The original component list, kept so callers written before the last two fields compile. */
-  public NodeSnapshot(
-      String scope,
-      String name,
-      String version,
-      LocalState pg,
-      String role,
-      Cluster cluster,
-      long leaderUntilNanos,
-      DynamicConfig config,
-      Map<String, Object> tags,
-      long dcsLastSeenEpoch,
-      long nextRunNanos,
-      boolean failsafeActive) {
-    this(
-        scope,
-        name,
-        version,
-        pg,
-        role,
-        cluster,
-        leaderUntilNanos,
-        config,
-        tags,
-        dcsLastSeenEpoch,
-        nextRunNanos,
-        failsafeActive,
-        null,
-        false);
-  }
-
   /** We hold the leader key right now (an in-memory expiry, §7.2). */
   public boolean isLeader(long nowNanos) {
     return leaderUntilNanos != 0 && nowNanos - leaderUntilNanos < 0;

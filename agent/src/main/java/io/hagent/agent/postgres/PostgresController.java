@@ -15,7 +15,6 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -830,7 +829,7 @@ public final class PostgresController implements Postgres {
       if (Files.isSymbolicLink(dataDir)) {
         Files.delete(dataDir);
       } else if (Files.exists(dataDir)) {
-        deleteTree(dataDir);
+        FileTrees.delete(dataDir);
       }
       return true;
     } catch (IOException e) {
@@ -925,15 +924,7 @@ public final class PostgresController implements Postgres {
   private void emptyDataDir() throws IOException {
     try (Stream<Path> entries = Files.list(dataDir)) {
       for (Path p : (Iterable<Path>) entries::iterator) {
-        deleteTree(p);
-      }
-    }
-  }
-
-  private static void deleteTree(Path root) throws IOException {
-    try (Stream<Path> walk = Files.walk(root)) {
-      for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-        Files.delete(p);
+        FileTrees.delete(p);
       }
     }
   }

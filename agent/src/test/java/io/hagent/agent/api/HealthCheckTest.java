@@ -188,6 +188,8 @@ class HealthCheckTest {
             Map.of(),
             0,
             NOW,
+            false,
+            null,
             false);
     assertEquals(200, code(primaryNoLock, "/", NOW));
     assertEquals(200, code(primaryNoLock, "/primary", NOW));
@@ -269,6 +271,8 @@ class HealthCheckTest {
             Map.of(),
             0,
             NOW,
+            false,
+            null,
             false);
     assertEquals(expected, code(s, request, NOW));
   }

@@ -172,6 +172,8 @@ final class Snapshots {
         Map.of(),
         1724873966L,
         NOW + 10 * SEC,
+        false,
+        null,
         false);
   }
 
@@ -188,6 +190,8 @@ final class Snapshots {
         tags,
         1724873966L,
         NOW + 10 * SEC,
+        false,
+        null,
         false);
   }
 
@@ -208,6 +212,8 @@ final class Snapshots {
         Map.of(),
         1724873966L,
         NOW + 10 * SEC,
+        false,
+        null,
         false);
   }
 
@@ -224,6 +230,8 @@ final class Snapshots {
         s.tags(),
         s.dcsLastSeenEpoch(),
         s.nextRunNanos(),
-        s.failsafeActive());
+        s.failsafeActive(),
+        null,
+        false);
   }
 }

@@ -89,7 +89,9 @@ class StatusJsonTest {
             Map.of(),
             5,
             0,
-            true);
+            true,
+            null,
+            false);
     Map<String, Object> body = StatusJson.build(s);
     assertEquals(true, body.get("sync_standby"));
     assertEquals(true, body.get("pause"));

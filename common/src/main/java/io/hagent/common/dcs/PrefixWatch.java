@@ -177,19 +177,7 @@ final class PrefixWatch implements AutoCloseable {
 
   /** Starts over on a new client at once (the old one is being closed). */
   void restart() {
-    Watch.Watcher old;
-    synchronized (this) {
-      if (closed) {
-        return;
-      }
-      generation++;
-      old = watcher;
-      watcher = null;
-    }
-    if (old != null) {
-      old.close();
-    }
-    schedule(0);
+    replace(null, 0);
   }
 
   /** 1, 2, 4, 8, 8, ... seconds: an outage is not hammered, a blip is retried soon. */
@@ -199,9 +187,17 @@ final class PrefixWatch implements AutoCloseable {
   }
 
   private void restartLater(int gen, long delayMs) {
+    replace(gen, delayMs);
+  }
+
+  /**
+   * Drops the current watcher and schedules a new one; with {@code onlyGen}, only if that watcher
+   * is still the current one (a late callback of a replaced watcher changes nothing).
+   */
+  private void replace(Integer onlyGen, long delayMs) {
     Watch.Watcher old;
     synchronized (this) {
-      if (closed || gen != generation) {
+      if (closed || (onlyGen != null && onlyGen != generation)) {
         return;
       }
       generation++;

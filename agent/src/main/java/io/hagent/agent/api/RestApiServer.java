@@ -9,6 +9,9 @@ import io.hagent.common.json.Json;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.URLDecoder;
 import java.net.UnknownHostException;
@@ -54,6 +57,12 @@ public final class RestApiServer {
 
   /** Bodies larger than this are refused unread: no valid request comes near it. */
   static final long MAX_BODY_BYTES = 64 * 1024;
+
+  /**
+   * An oversized body up to this size is read and dropped before the 413 goes out: closing a
+   * connection with unread data makes the kernel reset it, and the client may then lose the answer.
+   */
+  static final long MAX_DRAINED_BYTES = 1024 * 1024;
 
   /**
    * @param snapshot the latest snapshot published by the HA loop (null before the first cycle)
@@ -286,6 +295,9 @@ public final class RestApiServer {
     }
     long length = ctx.req().getContentLengthLong();
     if (length > MAX_BODY_BYTES) {
+      if (length <= MAX_DRAINED_BYTES) {
+        drain(ctx);
+      }
       reply(
           ctx, HttpReply.error(413, "request body too large (limit " + MAX_BODY_BYTES + " bytes)"));
       return;
@@ -293,6 +305,14 @@ public final class RestApiServer {
     RequestBody body =
         ctx.header("Content-Length") == null ? RequestBody.NONE : new RequestBody(ctx.body());
     reply(ctx, management.handle(method, segment, body));
+  }
+
+  private static void drain(Context ctx) {
+    try (InputStream in = ctx.req().getInputStream()) {
+      in.transferTo(OutputStream.nullOutputStream());
+    } catch (IOException e) {
+      // the client went away; nothing to answer
+    }
   }
 
   private void unroutedMethod(Context ctx) {

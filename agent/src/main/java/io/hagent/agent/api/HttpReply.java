@@ -9,6 +9,18 @@ import java.util.Map;
  */
 public record HttpReply(int status, String contentType, String body, Map<String, String> headers) {
 
+  /**
+   * Only the status line, no headers and no body: Patroni's answer to HEAD and OPTIONS, GET
+   * /liveness and /readiness (§1.1).
+   */
+  public static HttpReply statusOnly(int status) {
+    return new HttpReply(status, null, null, Map.of());
+  }
+
+  public boolean statusOnly() {
+    return body == null;
+  }
+
   /** Patroni's write_response: a plain message sent as {@code text/html}. */
   public static HttpReply text(int status, String message) {
     return new HttpReply(status, "text/html", message, Map.of());
@@ -56,9 +68,17 @@ public record HttpReply(int status, String contentType, String body, Map<String,
   }
 
   public HttpReply withHeader(String name, String value) {
+    return withHeaders(Map.of(name, value));
+  }
+
+  /** These headers after the reply's own, in their order; a status-only reply stays bare. */
+  public HttpReply withHeaders(Map<String, String> more) {
+    if (statusOnly() || more == null || more.isEmpty()) {
+      return this;
+    }
     Map<String, String> h = new java.util.LinkedHashMap<>(headers);
-    h.put(name, value);
-    return new HttpReply(status, contentType, body, Map.copyOf(h));
+    h.putAll(more);
+    return new HttpReply(status, contentType, body, java.util.Collections.unmodifiableMap(h));
   }
 
   static String reason(int status) {
@@ -73,11 +93,14 @@ public record HttpReply(int status, String contentType, String body, Map<String,
       case 411 -> "Length Required";
       case 412 -> "Precondition Failed";
       case 413 -> "Request Entity Too Large";
+      case 414 -> "Request-URI Too Long";
       case 422 -> "Unprocessable Entity";
+      case 431 -> "Request Header Fields Too Large";
       case 500 -> "Internal Server Error";
       case 501 -> "Not Implemented";
       case 502 -> "Bad Gateway";
       case 503 -> "Service Unavailable";
+      case 505 -> "HTTP Version Not Supported";
       default -> "Error";
     };
   }

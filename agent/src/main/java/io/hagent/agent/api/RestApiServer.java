@@ -5,16 +5,11 @@ import io.hagent.common.cluster.ClusterView;
 import io.hagent.common.cluster.HostPort;
 import io.hagent.common.config.RestApiConfig;
 import io.hagent.common.dcs.DcsException;
-import io.hagent.common.json.Json;
-import io.javalin.Javalin;
-import io.javalin.http.Context;
-import io.javalin.http.HandlerType;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.URLDecoder;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,14 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
-import org.eclipse.jetty.server.AbstractConnectionFactory;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.SecureRequestCustomizer;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.ssl.SslContextFactory;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +31,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class RestApiServer {
   private static final Logger LOG = LoggerFactory.getLogger(RestApiServer.class);
-  private static final String JSON = "application/json";
 
   private final RestApiConfig cfg;
   private final Supplier<NodeSnapshot> snapshot;
@@ -53,7 +39,7 @@ public final class RestApiServer {
   private final Management management;
   private final AccessGuard guard;
   private volatile String serverHeader = ServerTokens.header("original", ServerTokens.VERSION);
-  private Javalin app;
+  private Http10Server server;
 
   /** Bodies larger than this are refused unread: no valid request comes near it. */
   static final long MAX_BODY_BYTES = 64 * 1024;
@@ -127,95 +113,45 @@ public final class RestApiServer {
     this.serverHeader = ServerTokens.header(serverTokens, version);
   }
 
+  /**
+   * Patroni's default restapi thread_pool_size: requests served at once. Health checks take well
+   * under a millisecond; more threads only matter while management calls wait (switchover).
+   */
+  static final int MAX_THREADS = 5;
+
   /** Binds {@code restapi.listen} ({@code *}, empty or 0.0.0.0 = all interfaces; port 0 = any). */
   public synchronized void start() {
-    if (app != null) {
+    if (server != null) {
       throw new IllegalStateException("REST API already started");
     }
     HostPort listen = listenAddress(cfg.listen());
-    // Health checks arrive every few seconds: keep idle workers for 10 minutes instead of
-    // Jetty's 60 s, so the pool does not tear a thread down and start another one each minute.
-    // At most 8: one is the selector, and a burst of API calls gains nothing from more threads on
-    // a small server, while each one stays resident (stack, thread-local buffers) long after.
-    QueuedThreadPool pool = new QueuedThreadPool(8, 2, 600_000);
-    pool.setName("restapi");
-    SslContextFactory.Server ssl = cfg.tls() ? TlsSetup.sslContextFactory(cfg) : null;
-    Javalin javalin =
-        Javalin.create(
-            c -> {
-              c.startup.showJavalinBanner = false;
-              c.startup.showOldJavalinVersionWarning = false;
-              c.jetty.threadPool = pool;
-              c.jetty.host = listen.host();
-              c.jetty.port = listen.port();
-              c.jetty.modifyHttpConfiguration(h -> h.setSendServerVersion(false));
-              // Our own connector (TLS or not): no acceptor thread (the selector accepts) and one
-              // selector, instead of Jetty's acceptor + selector pair handing each connection on.
-              c.jetty.addConnector((server, http) -> connector(server, http, ssl, listen));
-              c.http.generateEtags = false;
-              for (HandlerType method :
-                  List.of(HandlerType.GET, HandlerType.HEAD, HandlerType.OPTIONS)) {
-                c.routes.addHttpHandler(method, "/", this::handle);
-                c.routes.addHttpHandler(method, "*", this::handle);
-              }
-              for (HandlerType method : UNSAFE_METHODS) {
-                c.routes.addHttpHandler(method, "/", this::handleUnsafe);
-                c.routes.addHttpHandler(method, "*", this::handleUnsafe);
-              }
-              // Any other method reaches no route (Javalin's 404): Python answers 501.
-              c.routes.error(404, "*", this::unroutedMethod);
-            });
-    javalin.start();
-    app = javalin;
+    InetSocketAddress address =
+        listen.host() == null
+            ? new InetSocketAddress(listen.port())
+            : new InetSocketAddress(listen.host(), listen.port());
+    try {
+      ServerSocket unbound = cfg.tls() ? TlsSetup.serverSocket(cfg) : new ServerSocket();
+      server =
+          Http10Server.start(
+              unbound, address, cfg.requestQueueSize(), MAX_THREADS, serverHeader, this::handle);
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "REST API: cannot listen on " + cfg.listen() + ": " + e.getMessage(), e);
+    }
     LOG.info("REST API listening on {}:{}", listen.host() == null ? "*" : listen.host(), port());
   }
 
-  private static final List<HandlerType> UNSAFE_METHODS =
-      List.of(
-          HandlerType.POST,
-          HandlerType.PUT,
-          HandlerType.PATCH,
-          HandlerType.DELETE,
-          HandlerType.TRACE,
-          HandlerType.QUERY);
-
-  private static ServerConnector connector(
-      Server server, HttpConfiguration http, SslContextFactory.Server ssl, HostPort listen) {
-    ServerConnector connector =
-        ssl == null
-            ? new ServerConnector(server, 0, 1, new HttpConnectionFactory(http))
-            : new ServerConnector(
-                server,
-                0,
-                1,
-                AbstractConnectionFactory.getFactories(
-                    ssl, new HttpConnectionFactory(secure(http))));
-    connector.setHost(listen.host());
-    connector.setPort(listen.port());
-    return connector;
-  }
-
-  private static HttpConfiguration secure(HttpConfiguration http) {
-    HttpConfiguration https = new HttpConfiguration(http);
-    https.setSendServerVersion(false);
-    SecureRequestCustomizer secure = new SecureRequestCustomizer();
-    // Clients reach the API by IP as often as by name; Patroni does not check SNI either.
-    secure.setSniHostCheck(false);
-    https.addCustomizer(secure);
-    return https;
-  }
-
   public synchronized int port() {
-    if (app == null) {
+    if (server == null) {
       throw new IllegalStateException("REST API not started");
     }
-    return app.port();
+    return server.port();
   }
 
   public synchronized void stop() {
-    if (app != null) {
-      app.stop();
-      app = null;
+    if (server != null) {
+      server.stop();
+      server = null;
     }
   }
 
@@ -238,189 +174,123 @@ public final class RestApiServer {
     return new HostPort(all ? null : host, hp.port());
   }
 
-  private void handle(Context ctx) {
-    String path = ctx.req().getRequestURI();
-    Map<String, List<String>> query = parseQuery(ctx.req().getQueryString());
+  private HttpReply handle(HttpRequest request) throws IOException {
+    String method = request.method();
+    boolean safe = method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS");
+    HttpReply reply = safe ? handleSafe(request) : handleUnsafe(request);
+    if (reply.statusOnly()) {
+      return reply;
+    }
+    return reply.withHeaders(cfg.httpExtraHeaders()).withHeaders(tlsExtraHeaders());
+  }
+
+  private Map<String, String> tlsExtraHeaders() {
+    return cfg.tls() ? cfg.httpsExtraHeaders() : null;
+  }
+
+  private HttpReply handleSafe(HttpRequest request) {
+    String path = request.path();
+    Map<String, List<String>> query = parseQuery(request.query());
     NodeSnapshot s = snapshot.get();
     long now = nanoTime.getAsLong();
     if (s == null) {
       // The HA loop has not finished its first cycle: nothing to answer from yet.
-      ctx.status(HealthCheck.UNAVAILABLE);
-      return;
+      return HttpReply.statusOnly(HealthCheck.UNAVAILABLE);
     }
-    HandlerType method = ctx.method();
-    if (method != HandlerType.GET) {
+    if (!request.method().equals("GET")) {
       // HEAD and OPTIONS on any path: status line only (HAProxy's option httpchk).
-      ctx.status(HealthCheck.evaluate(s, path, query, now));
-      return;
+      return HttpReply.statusOnly(HealthCheck.evaluate(s, path, query, now));
     }
-    String segment = firstSegment(path);
-    switch (segment) {
-      case "patroni" -> json(ctx, 200, StatusJson.build(s));
-      case "liveness" -> ctx.status(HealthCheck.liveness(s, now));
-      case "readiness" -> ctx.status(HealthCheck.readiness(s, query, now));
-      case "metrics" -> {
-        extraHeaders(ctx);
-        ctx.status(200).contentType("text/plain").result(MetricsText.render(s));
-      }
-      case "cluster" -> cluster(ctx, s);
-      case "history" -> history(ctx, s);
-      case "config" -> config(ctx, s);
-      case "failsafe" -> failsafe(ctx, s);
-      default -> json(ctx, HealthCheck.evaluate(s, path, query, now), StatusJson.build(s));
-    }
+    return switch (firstSegment(path)) {
+      case "patroni" -> HttpReply.json(200, StatusJson.build(s));
+      case "liveness" -> HttpReply.statusOnly(HealthCheck.liveness(s, now));
+      case "readiness" -> HttpReply.statusOnly(HealthCheck.readiness(s, query, now));
+      case "metrics" -> new HttpReply(200, "text/plain", MetricsText.render(s), Map.of());
+      case "cluster" -> cluster(s);
+      case "history" -> history(path, s);
+      case "config" -> config(path, s);
+      case "failsafe" -> failsafe(s);
+      default -> HttpReply.json(HealthCheck.evaluate(s, path, query, now), StatusJson.build(s));
+    };
   }
 
   /**
-   * POST/PUT/PATCH/DELETE (and other unsafe methods): a management endpoint if one exists for the
-   * first path segment, else 501 as Python's http.server answers for a missing do_ handler.
+   * POST/PUT/PATCH/DELETE and any other method: a management endpoint if one exists for the first
+   * path segment, else 501 as Python's http.server answers for a missing do_ handler.
    */
-  private void handleUnsafe(Context ctx) {
-    String method = ctx.method().name();
-    String segment = firstSegment(ctx.req().getRequestURI());
+  private HttpReply handleUnsafe(HttpRequest request) throws IOException {
+    String method = request.method();
+    String segment = firstSegment(request.path());
     if (management == null || !Management.exists(method, segment)) {
-      reply(ctx, HttpReply.error(501, "Unsupported method ('" + method + "')"));
-      return;
+      return HttpReply.error(501, "Unsupported method ('" + method + "')");
     }
     NodeSnapshot s = snapshot.get();
     HttpReply denied =
         guard.check(
-            clientAddress(ctx),
-            ctx.req().getAttribute("jakarta.servlet.request.X509Certificate") != null,
-            ctx.header("Authorization"),
+            request.client(),
+            request.clientCertificate(),
+            request.header("Authorization"),
             s == null ? null : s.cluster());
     if (denied != null) {
-      reply(ctx, denied);
-      return;
+      return denied;
     }
-    long length = ctx.req().getContentLengthLong();
+    long length = request.contentLength();
     if (length > MAX_BODY_BYTES) {
       if (length <= MAX_DRAINED_BYTES) {
-        drain(ctx);
+        request.drain(MAX_DRAINED_BYTES);
       }
-      reply(
-          ctx, HttpReply.error(413, "request body too large (limit " + MAX_BODY_BYTES + " bytes)"));
-      return;
+      return HttpReply.error(413, "request body too large (limit " + MAX_BODY_BYTES + " bytes)");
     }
-    RequestBody body =
-        ctx.header("Content-Length") == null ? RequestBody.NONE : new RequestBody(ctx.body());
-    reply(ctx, management.handle(method, segment, body));
+    RequestBody body = length < 0 ? RequestBody.NONE : new RequestBody(request.readBody());
+    return management.handle(method, segment, body);
   }
 
-  private static void drain(Context ctx) {
-    try (InputStream in = ctx.req().getInputStream()) {
-      in.transferTo(OutputStream.nullOutputStream());
-    } catch (IOException e) {
-      // the client went away; nothing to answer
-    }
-  }
-
-  private void unroutedMethod(Context ctx) {
-    HandlerType method = ctx.method();
-    boolean routed =
-        UNSAFE_METHODS.contains(method)
-            || method == HandlerType.GET
-            || method == HandlerType.HEAD
-            || method == HandlerType.OPTIONS;
-    if (!routed) {
-      reply(ctx, HttpReply.error(501, "Unsupported method ('" + method.name() + "')"));
-    }
-  }
-
-  private static InetAddress clientAddress(Context ctx) {
-    try {
-      return InetAddress.getByName(ctx.req().getRemoteAddr());
-    } catch (UnknownHostException e) {
-      // getRemoteAddr() is an IP literal, so this does not happen; deny rather than guess.
-      return InetAddress.getLoopbackAddress();
-    }
-  }
-
-  private void reply(Context ctx, HttpReply r) {
-    extraHeaders(ctx);
-    r.headers().forEach(ctx::header);
-    ctx.status(r.status()).contentType(r.contentType()).result(r.body());
-  }
-
-  private void cluster(Context ctx, NodeSnapshot s) {
+  private HttpReply cluster(NodeSnapshot s) {
     Cluster cluster;
     try {
       cluster = freshCluster.get();
     } catch (RuntimeException e) {
       LOG.warn("GET /cluster: cannot read the cluster from the DCS: {}", e.getMessage());
-      error(ctx, 503);
-      return;
+      return HttpReply.error(503);
     }
     Map<String, Object> body = new LinkedHashMap<>(ClusterView.toJson(cluster));
     body.put("scope", s.scope());
-    json(ctx, 200, body);
+    return HttpReply.json(200, body);
   }
 
-  private void history(Context ctx, NodeSnapshot s) {
-    Cluster cluster = cachedOrFresh(ctx, s);
-    if (cluster != null) {
-      json(ctx, 200, cluster.history() == null ? List.of() : cluster.history());
-    }
-  }
-
-  private void config(Context ctx, NodeSnapshot s) {
-    Cluster cluster = cachedOrFresh(ctx, s);
+  private HttpReply history(String path, NodeSnapshot s) {
+    Cluster cluster = cachedOrFresh(path, s);
     if (cluster == null) {
-      return;
+      return HttpReply.error(503);
     }
-    if (cluster.config() == null) {
-      error(ctx, 502);
-    } else {
-      json(ctx, 200, cluster.config());
-    }
+    return HttpReply.json(200, cluster.history() == null ? List.of() : cluster.history());
   }
 
-  private void failsafe(Context ctx, NodeSnapshot s) {
+  private HttpReply config(String path, NodeSnapshot s) {
+    Cluster cluster = cachedOrFresh(path, s);
+    if (cluster == null) {
+      return HttpReply.error(503);
+    }
+    return cluster.config() == null ? HttpReply.error(502) : HttpReply.json(200, cluster.config());
+  }
+
+  private static HttpReply failsafe(NodeSnapshot s) {
     if (s.cluster() == null || s.cluster().failsafe() == null) {
-      error(ctx, 502);
-    } else {
-      json(ctx, 200, s.cluster().failsafe());
+      return HttpReply.error(502);
     }
+    return HttpReply.json(200, s.cluster().failsafe());
   }
 
-  /** Patroni uses its cached view and reads the DCS only when it has none. */
-  private Cluster cachedOrFresh(Context ctx, NodeSnapshot s) {
+  /** Patroni uses its cached view and reads the DCS only when it has none; null if that fails. */
+  private Cluster cachedOrFresh(String path, NodeSnapshot s) {
     if (s.cluster() != null) {
       return s.cluster();
     }
     try {
       return freshCluster.get();
     } catch (RuntimeException e) {
-      LOG.warn("GET {}: cannot read the cluster from the DCS: {}", ctx.path(), e.getMessage());
-      error(ctx, 503);
+      LOG.warn("GET {}: cannot read the cluster from the DCS: {}", path, e.getMessage());
       return null;
-    }
-  }
-
-  private void json(Context ctx, int status, Object body) {
-    extraHeaders(ctx);
-    ctx.status(status).contentType(JSON).result(Json.write(body));
-  }
-
-  /** Like Python's send_error: a small HTML page. */
-  private void error(Context ctx, int status) {
-    extraHeaders(ctx);
-    ctx.status(status)
-        .contentType("text/html;charset=utf-8")
-        .result("<html><body><h1>Error " + status + "</h1></body></html>\n");
-  }
-
-  private void extraHeaders(Context ctx) {
-    ctx.header("Server", serverHeader);
-    add(ctx, cfg.httpExtraHeaders());
-    if (cfg.tls()) {
-      add(ctx, cfg.httpsExtraHeaders());
-    }
-  }
-
-  private static void add(Context ctx, Map<String, String> headers) {
-    if (headers != null) {
-      headers.forEach(ctx::header);
     }
   }
 

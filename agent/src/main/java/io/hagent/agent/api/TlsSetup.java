@@ -3,21 +3,29 @@ package io.hagent.agent.api;
 import io.hagent.common.config.RestApiConfig;
 import io.hagent.common.tls.PemKeyStore;
 import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import org.eclipse.jetty.util.ssl.SslContextFactory;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.TrustManagerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Jetty TLS settings from restapi.certfile/keyfile/keyfile_password/cafile/verify_client/ciphers.
+ * The REST API's TLS server socket from restapi.certfile/keyfile/keyfile_password/cafile/
+ * verify_client/ciphers.
  */
 final class TlsSetup {
   private static final Logger LOG = LoggerFactory.getLogger(TlsSetup.class);
 
   private TlsSetup() {}
 
-  static SslContextFactory.Server sslContextFactory(RestApiConfig cfg) {
+  /** An unbound TLS server socket; bad key material fails here, before anything listens. */
+  static SSLServerSocket serverSocket(RestApiConfig cfg) {
     String verify = cfg.verifyClient() == null ? "none" : cfg.verifyClient();
     if (!List.of("none", "optional", "required").contains(verify)) {
       throw new IllegalArgumentException(
@@ -27,23 +35,51 @@ final class TlsSetup {
       throw new IllegalArgumentException(
           "restapi.verify_client=" + verify + " needs restapi.cafile to verify certificates");
     }
-    SslContextFactory.Server ssl = new SslContextFactory.Server();
+    SSLServerSocket socket;
     try {
-      ssl.setKeyStore(PemKeyStore.keyStore(cfg.certfile(), cfg.keyfile(), cfg.keyfilePassword()));
-      ssl.setKeyStorePassword(new String(PemKeyStore.STORE_PASSWORD));
+      KeyManagerFactory keys =
+          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      keys.init(
+          PemKeyStore.keyStore(cfg.certfile(), cfg.keyfile(), cfg.keyfilePassword()),
+          PemKeyStore.STORE_PASSWORD);
+      TrustManagerFactory trust = null;
       if (cfg.cafile() != null && !cfg.cafile().isBlank()) {
-        ssl.setTrustStore(PemKeyStore.trustStore(cfg.cafile()));
+        KeyStore cas = PemKeyStore.trustStore(cfg.cafile());
+        trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(cas);
       }
-    } catch (IOException e) {
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(keys.getKeyManagers(), trust == null ? null : trust.getTrustManagers(), null);
+      socket = (SSLServerSocket) context.getServerSocketFactory().createServerSocket();
+    } catch (IOException | GeneralSecurityException e) {
       throw new IllegalArgumentException("restapi TLS: " + e.getMessage(), e);
     }
-    ssl.setNeedClientAuth(verify.equals("required"));
-    ssl.setWantClientAuth(verify.equals("optional"));
-    List<String> ciphers = javaCipherNames(cfg.ciphers());
-    if (!ciphers.isEmpty()) {
-      ssl.setIncludeCipherSuites(ciphers.toArray(new String[0]));
+    if (verify.equals("required")) {
+      socket.setNeedClientAuth(true);
+    } else if (verify.equals("optional")) {
+      socket.setWantClientAuth(true);
     }
-    return ssl;
+    List<String> ciphers = supported(javaCipherNames(cfg.ciphers()), socket);
+    if (!ciphers.isEmpty()) {
+      socket.setEnabledCipherSuites(ciphers.toArray(new String[0]));
+    }
+    return socket;
+  }
+
+  private static List<String> supported(List<String> wanted, SSLServerSocket socket) {
+    List<String> known = Arrays.asList(socket.getSupportedCipherSuites());
+    List<String> out = new ArrayList<>();
+    for (String c : wanted) {
+      if (known.contains(c)) {
+        out.add(c);
+      } else {
+        LOG.warn("restapi.ciphers: {} is not supported by this Java runtime; ignored", c);
+      }
+    }
+    if (out.isEmpty() && !wanted.isEmpty()) {
+      LOG.warn("restapi.ciphers: none of the listed suites is supported; using the defaults");
+    }
+    return out;
   }
 
   /**

@@ -69,7 +69,8 @@ public final class ApiBenchmark {
             List.of(),
             false,
             Map.of(),
-            Map.of());
+            Map.of(),
+            RestApiConfig.DEFAULT_REQUEST_QUEUE_SIZE);
     RestApiServer server = new RestApiServer(cfg, () -> s, () -> Snapshots.NOW, () -> s.cluster());
     server.start();
     return server;

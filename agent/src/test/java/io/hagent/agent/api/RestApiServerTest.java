@@ -50,7 +50,8 @@ class RestApiServerTest {
             List.of(),
             false,
             Map.of("X-Extra", "yes"),
-            Map.of("Strict-Transport-Security", "max-age=1"));
+            Map.of("Strict-Transport-Security", "max-age=1"),
+            RestApiConfig.DEFAULT_REQUEST_QUEUE_SIZE);
     server = new RestApiServer(cfg, snapshot::get, () -> NOW, () -> dcs.get().get());
     server.start();
   }
@@ -159,7 +160,9 @@ class RestApiServerTest {
       Map<String, Object> body = Json.readObject(rawBody(response));
       assertEquals("running", body.get("state"));
     } else {
-      assertEquals("", rawBody(response), "no body for " + method);
+      // §1.1: exactly the HTTP/1.0 status line, no headers, no body
+      assertEquals(
+          "HTTP/1.0 " + expected + " " + HttpReply.reason(expected) + "\r\n\r\n", response);
     }
   }
 
@@ -190,6 +193,8 @@ class RestApiServerTest {
     Response live = get("/liveness");
     assertEquals(200, live.code());
     assertEquals("", live.body());
+    assertEquals("HTTP/1.0 200 OK\r\n\r\n", raw("GET", "/liveness"));
+    assertEquals("HTTP/1.0 200 OK\r\n\r\n", raw("GET", "/readiness"));
     assertEquals(200, get("/readiness").code());
     snapshot.set(Snapshots.stopped());
     assertEquals(503, get("/readiness").code());

@@ -134,7 +134,8 @@ class TlsApiTest {
         List.of(),
         false,
         Map.of(),
-        Map.of());
+        Map.of(),
+        RestApiConfig.DEFAULT_REQUEST_QUEUE_SIZE);
   }
 
   void start(RestApiConfig cfg) {
@@ -231,25 +232,21 @@ class TlsApiTest {
     IllegalArgumentException wrong =
         assertThrows(
             IllegalArgumentException.class,
-            () ->
-                TlsSetup.sslContextFactory(
-                    cfg(p("server.crt"), p("server-enc.key"), "nope", "none")));
+            () -> TlsSetup.serverSocket(cfg(p("server.crt"), p("server-enc.key"), "nope", "none")));
     assertTrue(wrong.getMessage().contains("wrong keyfile_password"), wrong.getMessage());
     assertTrue(!wrong.getMessage().contains("nope"));
     IllegalArgumentException missing =
         assertThrows(
             IllegalArgumentException.class,
-            () ->
-                TlsSetup.sslContextFactory(
-                    cfg(p("server.crt"), p("server-enc.key"), null, "none")));
+            () -> TlsSetup.serverSocket(cfg(p("server.crt"), p("server-enc.key"), null, "none")));
     assertTrue(missing.getMessage().contains("keyfile_password is not set"));
     IllegalArgumentException noFile =
         assertThrows(
             IllegalArgumentException.class,
-            () -> TlsSetup.sslContextFactory(cfg(p("absent.crt"), null, null, "none")));
+            () -> TlsSetup.serverSocket(cfg(p("absent.crt"), null, null, "none")));
     assertTrue(noFile.getMessage().contains("absent.crt"));
     assertThrows(
         IllegalArgumentException.class,
-        () -> TlsSetup.sslContextFactory(cfg(p("server.crt"), p("server.key"), null, "sometimes")));
+        () -> TlsSetup.serverSocket(cfg(p("server.crt"), p("server.key"), null, "sometimes")));
   }
 }

@@ -113,7 +113,7 @@ class LogSetupTest {
             Map.of("io.grpc", "DEBUG", "io.hagent.agent.api", "WARNING")));
     assertEquals(Level.DEBUG, context().getLogger("io.grpc").getEffectiveLevel());
     assertEquals(Level.WARN, context().getLogger("io.netty.channel").getEffectiveLevel());
-    assertEquals(Level.WARN, context().getLogger("org.eclipse.jetty.server").getEffectiveLevel());
+    assertEquals(Level.WARN, context().getLogger("io.vertx.core").getEffectiveLevel());
     assertEquals(Level.WARN, context().getLogger("io.hagent.agent.api.Rest").getEffectiveLevel());
     assertEquals(Level.INFO, context().getLogger("io.hagent.agent.ha").getEffectiveLevel());
   }

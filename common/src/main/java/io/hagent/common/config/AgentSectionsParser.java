@@ -68,7 +68,7 @@ final class AgentSectionsParser {
           "verify_client",
           "expected none, optional or required, got " + Problems.shown("", verify));
     }
-    int queue = r.intValue("request_queue_size", 5);
+    int queue = r.intValue("request_queue_size", RestApiConfig.DEFAULT_REQUEST_QUEUE_SIZE);
     if (queue < 0 || queue > 4096) {
       r.problem("request_queue_size", "expected an integer between 0 and 4096");
     }
@@ -94,7 +94,8 @@ final class AgentSectionsParser {
         allowlist == null ? List.of() : List.copyOf(allowlist),
         r.bool("allowlist_include_members", false),
         Map.copyOf(r.stringMap("http_extra_headers")),
-        Map.copyOf(r.stringMap("https_extra_headers")));
+        Map.copyOf(r.stringMap("https_extra_headers")),
+        queue);
   }
 
   static CtlConfig ctl(Section root) {

@@ -18,7 +18,11 @@ public record RestApiConfig(
     List<String> allowlist,
     boolean allowlistIncludeMembers,
     Map<String, String> httpExtraHeaders,
-    Map<String, String> httpsExtraHeaders) {
+    Map<String, String> httpsExtraHeaders,
+    int requestQueueSize) {
+
+  /** Patroni's default listen backlog (restapi.request_queue_size). */
+  public static final int DEFAULT_REQUEST_QUEUE_SIZE = 5;
 
   public boolean tls() {
     return certfile != null && !certfile.isBlank();

@@ -53,6 +53,12 @@ final class Http10Server {
 
   static final int IDLE_THREAD_MILLIS = 600_000;
 
+  /**
+   * Unread body bytes up to this size are read and dropped after the answer, so that closing does
+   * not reset the connection under the answer; a larger rest is left and the connection closed.
+   */
+  static final long MAX_DISCARDED_BODY = 1024 * 1024;
+
   private static final DateTimeFormatter HTTP_DATE =
       DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US);
 
@@ -203,6 +209,7 @@ final class Http10Server {
       }
       out.write(encode(reply, request.method().equals("HEAD")));
       out.flush();
+      request.body().discardRest(MAX_DISCARDED_BODY);
     } catch (SocketTimeoutException e) {
       LOG.debug("REST API: client {} too slow", connection.getRemoteSocketAddress());
     } catch (IOException e) {
@@ -253,7 +260,7 @@ final class Http10Server {
         length,
         connection.getInetAddress(),
         presentedCertificate(connection),
-        in);
+        new BodyStream(in, length));
   }
 
   private static Map<String, String> readHeaders(InputStream in) throws IOException {

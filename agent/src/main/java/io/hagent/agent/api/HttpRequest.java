@@ -1,14 +1,14 @@
 package io.hagent.agent.api;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
  * One request as {@link Http10Server} read it: request line and headers parsed, the body still
- * unread, so a handler can refuse a request (auth, size) before reading what it carries.
+ * unread, so a handler can refuse a request (auth, size) without reading what it carries; the
+ * server discards what is left after answering.
  *
  * @param method the method as sent (case-sensitive, as Python's dispatch on {@code do_<METHOD>})
  * @param path the request target up to {@code ?}, undecoded
@@ -26,7 +26,7 @@ record HttpRequest(
     long contentLength,
     InetAddress client,
     boolean clientCertificate,
-    InputStream body) {
+    BodyStream body) {
 
   String header(String name) {
     return headers.get(name);
@@ -45,10 +45,5 @@ record HttpRequest(
       throw new IOException("connection closed after " + bytes.length + " body bytes");
     }
     return new String(bytes, StandardCharsets.UTF_8);
-  }
-
-  /** Reads and drops up to {@code limit} body bytes. */
-  void drain(long limit) throws IOException {
-    body.skipNBytes(Math.min(Math.max(contentLength, 0), limit));
   }
 }

@@ -41,14 +41,11 @@ public final class RestApiServer {
   private volatile String serverHeader = ServerTokens.header("original", ServerTokens.VERSION);
   private Http10Server server;
 
-  /** Bodies larger than this are refused unread: no valid request comes near it. */
-  static final long MAX_BODY_BYTES = 64 * 1024;
-
   /**
-   * An oversized body up to this size is read and dropped before the 413 goes out: closing a
-   * connection with unread data makes the kernel reset it, and the client may then lose the answer.
+   * Bodies larger than this are refused unread (413): no valid request comes near it. The server
+   * drops the unread body after the answer (up to {@link Http10Server#MAX_DISCARDED_BODY}).
    */
-  static final long MAX_DRAINED_BYTES = 1024 * 1024;
+  static final long MAX_BODY_BYTES = 64 * 1024;
 
   /**
    * @param snapshot the latest snapshot published by the HA loop (null before the first cycle)
@@ -135,8 +132,7 @@ public final class RestApiServer {
           Http10Server.start(
               unbound, address, cfg.requestQueueSize(), MAX_THREADS, serverHeader, this::handle);
     } catch (IOException e) {
-      throw new UncheckedIOException(
-          "REST API: cannot listen on " + cfg.listen() + ": " + e.getMessage(), e);
+      throw new UncheckedIOException(e.getMessage(), e);
     }
     LOG.info("REST API listening on {}:{}", listen.host() == null ? "*" : listen.host(), port());
   }
@@ -236,9 +232,6 @@ public final class RestApiServer {
     }
     long length = request.contentLength();
     if (length > MAX_BODY_BYTES) {
-      if (length <= MAX_DRAINED_BYTES) {
-        request.drain(MAX_DRAINED_BYTES);
-      }
       return HttpReply.error(413, "request body too large (limit " + MAX_BODY_BYTES + " bytes)");
     }
     RequestBody body = length < 0 ? RequestBody.NONE : new RequestBody(request.readBody());

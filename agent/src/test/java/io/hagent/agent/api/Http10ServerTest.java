@@ -123,6 +123,34 @@ class Http10ServerTest {
   }
 
   @Test
+  void anUnreadBodyDoesNotCostTheClientItsAnswer() throws Exception {
+    start(2, r -> HttpReply.error(413));
+    byte[] body = new byte[512 * 1024];
+    try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+      s.setSoTimeout(5000);
+      Thread writer =
+          new Thread(
+              () -> {
+                try {
+                  OutputStream out = s.getOutputStream();
+                  out.write(
+                      ("PATCH /config HTTP/1.0\r\nContent-Length: " + body.length + "\r\n\r\n")
+                          .getBytes(StandardCharsets.ISO_8859_1));
+                  out.write(body);
+                  out.flush();
+                } catch (IOException e) {
+                  // the assertion below reports what the client saw
+                }
+              });
+      writer.start();
+      ByteArrayOutputStream buf = new ByteArrayOutputStream();
+      s.getInputStream().transferTo(buf);
+      writer.join(5000);
+      assertTrue(buf.toString(StandardCharsets.UTF_8).startsWith("HTTP/1.0 413 "), buf.toString());
+    }
+  }
+
+  @Test
   void headerValuesCannotInjectHeaders() throws IOException {
     start(2, r -> HttpReply.text(200, "x").withHeader("X-Note", "a\r\nX-Evil: 1"));
     String response = exchange("GET / HTTP/1.0\r\n\r\n");

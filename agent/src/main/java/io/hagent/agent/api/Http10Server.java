@@ -70,6 +70,7 @@ final class Http10Server {
   private final AtomicInteger waiting = new AtomicInteger();
   private final AtomicInteger threadNumber = new AtomicInteger();
   private final Set<Socket> serving = ConcurrentHashMap.newKeySet();
+  private final Set<Thread> workers = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
   /**
@@ -105,7 +106,11 @@ final class Http10Server {
     return socket.getLocalPort();
   }
 
-  /** Stops accepting and closes the connections still being served. */
+  /**
+   * Stops accepting, closes the connections still being served and waits (at most 2 s) for the
+   * threads to end: the JDK closes a listening socket only once no thread is blocked in accept on
+   * it, and the port must be free when this returns.
+   */
   void stop() {
     closed = true;
     try {
@@ -115,6 +120,19 @@ final class Http10Server {
     }
     for (Socket s : serving) {
       closeQuietly(s);
+    }
+    long deadline = System.nanoTime() + 2_000_000_000L;
+    for (Thread t : workers) {
+      long left = (deadline - System.nanoTime()) / 1_000_000;
+      if (left <= 0 || t == Thread.currentThread()) {
+        continue;
+      }
+      try {
+        t.join(left);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
     }
   }
 
@@ -128,6 +146,7 @@ final class Http10Server {
     } while (!threads.compareAndSet(n, n + 1));
     Thread t = new Thread(this::acceptAndServe, "restapi-" + threadNumber.incrementAndGet());
     t.setDaemon(true);
+    workers.add(t);
     t.start();
   }
 
@@ -177,6 +196,7 @@ final class Http10Server {
       if (counted) {
         threads.decrementAndGet();
       }
+      workers.remove(Thread.currentThread());
     }
   }
 

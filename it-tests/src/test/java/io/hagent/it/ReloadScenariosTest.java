@@ -92,6 +92,8 @@ class ReloadScenariosTest {
             () -> n.status().filter(s -> s.path("pending_restart").asBoolean()));
     JsonNode reason = status.path("pending_restart_reason").path("shared_buffers");
     assertEquals("64MB", reason.path("new_value").asText(), status.toString());
+    // in the units SHOW uses (Patroni converts from pg_settings' 8 kB pages too)
+    assertEquals(sharedBuffers, reason.path("old_value").asText(), status.toString());
     assertEquals(sharedBuffers, show(n, "shared_buffers"), "not applied before a restart");
     assertEquals(before, postmaster(n), "PostgreSQL must not have been restarted");
 

@@ -163,11 +163,15 @@ public final class PostgresController implements Postgres {
       row = local.query(PROBE_SQL).get(0);
       replication = local.query(REPLICATION_SQL);
       for (Map<String, Object> p :
-          local.query("SELECT name, setting FROM pg_catalog.pg_settings WHERE pending_restart")) {
+          local.query(
+              "SELECT name, setting, unit, vartype FROM pg_catalog.pg_settings"
+                  + " WHERE pending_restart")) {
         String name = String.valueOf(p.get("name"));
+        String vartype = (String) p.get("vartype");
+        String unit = (String) p.get("unit");
         Map<String, Object> reason = new LinkedHashMap<>();
-        reason.put("old_value", p.get("setting"));
-        reason.put("new_value", written.get(name));
+        reason.put("old_value", GucUnits.humanReadable(p.get("setting"), vartype, unit));
+        reason.put("new_value", GucUnits.humanReadable(written.get(name), vartype, unit));
         pending.put(name, reason);
       }
     } catch (SQLException e) {

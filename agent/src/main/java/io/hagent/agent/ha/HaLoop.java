@@ -269,6 +269,9 @@ public final class HaLoop {
     plan.needRestart().forEach(key -> LOG.warn("{} changed; restart hagent to apply it", key));
     HagentConfig applied = plan.applied();
     io.hagent.agent.logging.LogSetup.apply(applied.log());
+    boolean dedup = HeartbeatLog.enabledIn(applied.raw());
+    lockOwnerLog.setDeduplicate(dedup);
+    outcomeLog.setDeduplicate(dedup);
     config = applied;
     executor.useConfig(applied);
     try {

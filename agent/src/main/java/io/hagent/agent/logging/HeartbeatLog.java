@@ -24,7 +24,7 @@ public final class HeartbeatLog {
   public static final java.time.Duration DEFAULT_REPEAT = java.time.Duration.ofMinutes(10);
 
   private final Logger logger;
-  private final boolean deduplicate;
+  private boolean deduplicate;
   private final long repeatNanos;
   private final LongSupplier nanoClock;
   private String last;
@@ -43,6 +43,11 @@ public final class HeartbeatLog {
 
   public HeartbeatLog(Logger logger, boolean deduplicate) {
     this(logger, deduplicate, DEFAULT_REPEAT, System::nanoTime);
+  }
+
+  /** A reload changed {@code log.deduplicate_heartbeat_logs}: applies from the next line on. */
+  public void setDeduplicate(boolean deduplicate) {
+    this.deduplicate = deduplicate;
   }
 
   /**

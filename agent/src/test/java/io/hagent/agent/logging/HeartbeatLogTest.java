@@ -61,6 +61,20 @@ class HeartbeatLogTest {
   }
 
   @Test
+  void aReloadCanTurnDeduplicationOffAndOn() {
+    HeartbeatLog log = new HeartbeatLog(logger(), true, Duration.ofMinutes(10), clock::get);
+    String leader = "no action. I am (node1), the leader with the lock";
+    assertTrue(log.info(leader));
+    assertFalse(log.info(leader));
+    log.setDeduplicate(false);
+    assertTrue(log.info(leader));
+    assertTrue(log.info(leader));
+    log.setDeduplicate(true);
+    assertFalse(log.info(leader), "the line is still the last one printed");
+    assertEquals(List.of(leader, leader, leader), printed());
+  }
+
+  @Test
   void readsTheSettingFromTheRawConfig() {
     assertTrue(HeartbeatLog.enabledIn(Map.of("log", Map.of("deduplicate_heartbeat_logs", true))));
     assertTrue(HeartbeatLog.enabledIn(Map.of("log", Map.of("deduplicate_heartbeat_logs", "on"))));

@@ -65,6 +65,7 @@ class ReloadScenariosTest {
     String log = logSince(n, logStart);
     assertTrue(
         log.contains("PostgreSQL configuration items changed, reloading configuration."), log);
+    assertTrue(log.contains("INFO: Changed work_mem from 4096 to 12MB\n"), log);
     assertTrue(log.contains("Reloaded the local configuration from"), log);
     assertFalse(n.status().orElseThrow().path("pending_restart").asBoolean(), "nothing pending");
   }
@@ -100,6 +101,11 @@ class ReloadScenariosTest {
     // restapi.listen waits for a restart of hagent: the API still answers on the old port
     String log = logSince(n, logStart);
     assertTrue(log.contains("WARNING: restapi.listen changed; restart hagent to apply it"), log);
+    // the old value as pg_settings has it (8 kB pages), as Patroni logs it
+    assertTrue(
+        log.matches(
+            "(?s).*INFO: Changed shared_buffers from \\d+ to 64MB \\(restart might be required\\)\n.*"),
+        log);
     assertFalse(Ports.isListening(otherPort), "the REST API must not have moved");
     // the tag reaches the member key (and with it hactl list / GET /cluster)
     Wait.until(

@@ -517,6 +517,7 @@ public final class PostgresController implements Postgres {
 
   @Override
   public void applyConfig(DynamicConfig dynamic) {
+    Map<String, String> before = written;
     try {
       boolean standby = files.isStandby();
       if (standby && following == null) {
@@ -525,11 +526,33 @@ public final class PostgresController implements Postgres {
         writeConfig(!standby, following, dynamic);
       }
       if (pgCtl.postmasterPid().isPresent()) {
+        logChanges(before, written);
         reload();
       }
     } catch (IOException e) {
       LOG.error("could not write the configuration: {}", e.getMessage());
     }
+  }
+
+  /** Patroni's "Changed X from A to B" lines; the old value is what the server runs with now. */
+  private void logChanges(Map<String, String> before, Map<String, String> after) {
+    if (before.isEmpty() || before.equals(after)) {
+      return; // nothing written yet by this agent (just started): no "before" to compare with
+    }
+    Map<String, ParameterChanges.ServerSetting> server = new java.util.HashMap<>();
+    try {
+      for (Map<String, Object> row :
+          local.query("SELECT name, setting, context FROM pg_catalog.pg_settings")) {
+        server.put(
+            String.valueOf(row.get("name")),
+            new ParameterChanges.ServerSetting(
+                String.valueOf(row.get("setting")), String.valueOf(row.get("context"))));
+      }
+    } catch (SQLException e) {
+      LOG.debug("cannot read pg_settings to log the changes: {}", e.getMessage());
+      return;
+    }
+    ParameterChanges.describe(before, after, server).forEach(LOG::info);
   }
 
   @Override

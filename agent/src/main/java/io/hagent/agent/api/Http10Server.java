@@ -86,8 +86,13 @@ final class Http10Server {
       String serverHeader,
       Handler handler)
       throws IOException {
-    unbound.setReuseAddress(true);
-    unbound.bind(address, backlog);
+    try {
+      unbound.setReuseAddress(true);
+      unbound.bind(address, backlog);
+    } catch (IOException e) {
+      unbound.close();
+      throw e;
+    }
     Http10Server server = new Http10Server(unbound, handler, maxThreads, serverHeader);
     server.spawnIfBelowMax();
     return server;

@@ -111,8 +111,8 @@ public final class RestApiServer {
   }
 
   /**
-   * Patroni's default restapi thread_pool_size: requests served at once. Health checks take well
-   * under a millisecond; more threads only matter while management calls wait (switchover).
+   * Requests served at once: Patroni's thread_pool_size default. Health checks take well under a
+   * millisecond; more threads only matter while management calls wait (switchover).
    */
   static final int MAX_THREADS = 5;
 

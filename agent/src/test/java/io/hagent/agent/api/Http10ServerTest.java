@@ -219,6 +219,24 @@ class Http10ServerTest {
   }
 
   @Test
+  void aTakenPortFailsTheStartAndClosesTheSocket() throws IOException {
+    try (ServerSocket taken = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+      ServerSocket unbound = new ServerSocket();
+      assertThrows(
+          java.net.BindException.class,
+          () ->
+              Http10Server.start(
+                  unbound,
+                  new InetSocketAddress(InetAddress.getLoopbackAddress(), taken.getLocalPort()),
+                  5,
+                  2,
+                  "test-server",
+                  r -> HttpReply.statusOnly(200)));
+      assertTrue(unbound.isClosed());
+    }
+  }
+
+  @Test
   void stopClosesTheListeningSocket() throws IOException {
     start(2, r -> HttpReply.statusOnly(200));
     int port = server.port();

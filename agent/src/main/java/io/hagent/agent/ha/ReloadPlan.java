@@ -1,6 +1,7 @@
 package io.hagent.agent.ha;
 
 import io.hagent.common.config.HagentConfig;
+import io.hagent.common.config.PostgresqlConfig;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,10 +31,6 @@ public record ReloadPlan(
   /** Sections whose every key is read once at start (servers and clients built from them). */
   private static final Set<String> RESTART_ONLY_SECTIONS =
       Set.of("restapi", "etcd", "etcd3", "watchdog");
-
-  /** postgresql keys read once at start (PgCtl, pgpass path, the postmaster's address). */
-  private static final Set<String> RESTART_ONLY_POSTGRESQL =
-      Set.of("listen", "config_dir", "bin_dir", "bin_name", "pgpass");
 
   public ReloadPlan {
     changed = List.copyOf(changed);
@@ -78,7 +75,7 @@ public record ReloadPlan(
     }
     return parts[0].equals("postgresql")
         && parts.length > 1
-        && RESTART_ONLY_POSTGRESQL.contains(parts[1]);
+        && PostgresqlConfig.RESTART_ONLY_KEYS.contains(parts[1]);
   }
 
   private static HagentConfig keepStartupSettings(HagentConfig running, HagentConfig fresh) {
@@ -109,7 +106,7 @@ public record ReloadPlan(
       Map<String, Object> pgOut = new LinkedHashMap<>((Map<String, Object>) pg);
       Map<String, Object> pgRunning =
           running.get("postgresql") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
-      for (String key : RESTART_ONLY_POSTGRESQL) {
+      for (String key : PostgresqlConfig.RESTART_ONLY_KEYS) {
         copyOrRemove(pgRunning, pgOut, key);
       }
       out.put("postgresql", pgOut);

@@ -67,16 +67,11 @@ final class GucUnits {
     BigInteger smallest = number.multiply(BigInteger.valueOf(given.factor));
     for (Map.Entry<String, Long> unit : base.units) {
       BigInteger[] qr = smallest.divideAndRemainder(BigInteger.valueOf(unit.getValue()));
-      if (qr[1].signum() == 0 && unit.getValue() >= minimumShown(base)) {
+      if (qr[1].signum() == 0) {
         return qr[0] + unit.getKey();
       }
     }
     return text;
-  }
-
-  /** Never a unit below the base unit's own (no "1024B" for a kB setting shown as bytes). */
-  private static long minimumShown(Scale base) {
-    return base.units == MEMORY ? Math.min(base.factor, 1L << 10) : Math.min(base.factor, 1_000L);
   }
 
   /** A unit as a multiple of the smallest unit of its kind, e.g. 8kB = 8192 bytes. */

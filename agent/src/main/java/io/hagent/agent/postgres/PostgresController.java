@@ -558,11 +558,7 @@ public final class PostgresController implements Postgres {
   @Override
   public void reconfigure(HagentConfig fresh, DynamicConfig dynamic) {
     PostgresqlConfig next = fresh.postgresql();
-    Path nextDataDir = Path.of(next.dataDir()).toAbsolutePath().normalize();
-    if (!nextDataDir.equals(dataDir)
-        || next.port() != pg.port()
-        || !java.util.Objects.equals(next.binDir(), pg.binDir())
-        || !java.util.Objects.equals(next.pgpass(), pg.pgpass())) {
+    if (!next.keepsStartupSettingsOf(pg)) {
       // the caller keeps these at their running values (ReloadPlan); a mix would be half a config
       throw new IllegalArgumentException(
           "data_dir, listen, bin_dir and pgpass cannot change without a restart of hagent");

@@ -49,6 +49,19 @@ public record PostgresqlConfig(
   }
 
   /**
+   * Keys of the {@code postgresql} section a running agent reads only at start (PgCtl, the pgpass
+   * path, the postmaster's address): a reload keeps their running values. {@code data_dir} is not
+   * here: a reload that changes it is refused as a whole.
+   */
+  public static final java.util.Set<String> RESTART_ONLY_KEYS =
+      java.util.Set.of("listen", "config_dir", "bin_dir", "bin_name", "pgpass");
+
+  /** Whether this section runs with {@code running}'s start-up settings (see below). */
+  public boolean keepsStartupSettingsOf(PostgresqlConfig running) {
+    return equals(keepingStartupSettingsOf(running));
+  }
+
+  /**
    * This section with the settings a running agent cannot switch (listen, data_dir, config_dir,
    * bin_dir, bin_name, pgpass) taken from {@code running}: what a reload applies while those wait
    * for a restart of hagent.

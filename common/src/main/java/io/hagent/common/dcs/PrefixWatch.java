@@ -78,7 +78,7 @@ final class PrefixWatch implements AutoCloseable {
                   option.build(),
                   response -> onResponse(gen, response),
                   error -> onError(gen, error),
-                  () -> restartLater(gen, RESTART_DELAY_MS));
+                  () -> replace(gen, RESTART_DELAY_MS));
     } catch (RuntimeException e) {
       onError(gen, e);
       return;
@@ -169,7 +169,7 @@ final class PrefixWatch implements AutoCloseable {
     } else {
       LOG.debug("etcd watch on {} failed again: {}", prefix, error.getMessage());
     }
-    restartLater(gen, delayMs);
+    replace(gen, delayMs);
     if (compacted) {
       listener.changed("leader", false);
     }
@@ -184,10 +184,6 @@ final class PrefixWatch implements AutoCloseable {
   static long restartDelayMs(int consecutiveFailures) {
     int doublings = Math.min(Math.max(consecutiveFailures, 1) - 1, 3);
     return Math.min(RESTART_DELAY_MS << doublings, MAX_RESTART_DELAY_MS);
-  }
-
-  private void restartLater(int gen, long delayMs) {
-    replace(gen, delayMs);
   }
 
   /**

@@ -1,25 +1,42 @@
 package io.hagent.agent.ha;
 
-import io.hagent.agent.ha.Decision.Action;
-import io.hagent.agent.ha.Decision.DemoteMode;
+import io.hagent.agent.ha.Effect.AcquireLeader;
+import io.hagent.agent.ha.Effect.CancelTask;
+import io.hagent.agent.ha.Effect.ClaimInitialize;
+import io.hagent.agent.ha.Effect.ClearFailover;
+import io.hagent.agent.ha.Effect.DeleteLeader;
+import io.hagent.agent.ha.Effect.ExitFatal;
+import io.hagent.agent.ha.Effect.FinishBootstrap;
+import io.hagent.agent.ha.Effect.Follow;
+import io.hagent.agent.ha.Effect.InitDb;
+import io.hagent.agent.ha.Effect.Log;
+import io.hagent.agent.ha.Effect.RemoveDataDirectory;
+import io.hagent.agent.ha.Effect.Stop;
+import io.hagent.agent.ha.Effect.SyncSlots;
+import io.hagent.agent.ha.Effect.WakeLoop;
+import io.hagent.agent.ha.Effect.WriteInitialize;
+import io.hagent.agent.ha.Plan.Kind;
+import io.hagent.agent.ha.Plans.DemoteMode;
+import io.hagent.agent.node.Role;
 import io.hagent.agent.postgres.LocalState;
 import io.hagent.agent.postgres.LocalState.DataDirState;
+import io.hagent.agent.postgres.Postgres.StopMode;
 import io.hagent.common.cluster.Cluster;
 import io.hagent.common.cluster.Failover;
 import io.hagent.common.cluster.Member;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
+import io.hagent.common.json.Json;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /**
  * The HA decision of one cycle (§5.2-§5.9) as a pure function: no I/O, no clock, no state. The same
- * input always gives the same decision, so every row of the spec is a table test.
+ * input always gives the same {@link Plan}, and every choice that depends on an effect's result is
+ * part of that plan, so every row of the spec is a table test. The leader race lives in {@link
+ * LeaderRace}, a leader's handling of switchover requests in {@link ManualFailover}, the effect
+ * sequences in {@link Plans}.
  */
 public final class HaDecision {
 
@@ -29,23 +46,26 @@ public final class HaDecision {
 
   private HaDecision() {}
 
-  public static Decision decide(HaInput in) {
+  public static Plan decide(HaInput in) {
     Cluster cluster = in.cluster();
     LocalState pg = in.pg();
     boolean paused = cluster != null ? cluster.isPaused() : in.config().pause();
 
+    if (in.busyWith() != null) {
+      return longActionInProgress(in, paused);
+    }
     if (cluster == null) {
-      return dcsUnreachable(pg, paused);
+      return dcsUnreachable(in, pg, paused);
     }
     if (pg.dataDir() == DataDirState.EMPTY) {
       return emptyDataDirectory(in, cluster, paused);
     }
     if (pg.dataDir() == DataDirState.INVALID) {
-      return Decision.none(
+      return Plan.none(
           "data dir for the cluster is not empty, but system ID is invalid; consider doing"
               + " reinitialize");
     }
-    Decision sysid = checkSystemId(in, cluster, pg);
+    Plan sysid = checkSystemId(in, cluster, pg);
     if (sysid != null) {
       return sysid;
     }
@@ -53,7 +73,7 @@ public final class HaDecision {
       return postgresNotRunning(in, cluster, pg, paused);
     }
     if (cluster.isUnlocked()) {
-      return unlockedCluster(in, cluster, pg, paused);
+      return LeaderRace.unlockedCluster(in, cluster, pg, paused);
     }
     if (in.lock() != LockState.NOT_HOLDER) {
       return holdingTheLock(in, cluster, pg, paused);
@@ -61,42 +81,81 @@ public final class HaDecision {
     return followTheLeader(in, cluster, pg, paused);
   }
 
-  private static Decision dcsUnreachable(LocalState pg, boolean paused) {
-    if (!paused && pg.isPrimary()) {
-      return Decision.demote(
-          DemoteMode.OFFLINE, "demoted self because DCS is not accessible and I was a leader");
+  /**
+   * A background task (clone, rewind, start, restart, bootstrap) owns PostgreSQL. The lock was
+   * already renewed this cycle; a primary that lost it cancels the task and stops at once, as
+   * Patroni does, so a slow restart can never leave a writable primary without the lock.
+   */
+  private static Plan longActionInProgress(HaInput in, boolean paused) {
+    String action = in.busyWith();
+    if (in.lock() == LockState.HELD) {
+      return Plan.none("updated leader lock during " + action);
     }
-    return Decision.none("DCS is not accessible");
+    boolean wasPrimary = in.pg().isPrimary() || in.lock() == LockState.LOST;
+    if (!paused && wasPrimary && !action.equals("bootstrap")) {
+      return new Plan(
+              Kind.DEMOTE, List.of(), "lost leader lock during " + action, Role.DEMOTED, List.of())
+          .then(new Log("Demoting primary during " + action))
+          .then(new CancelTask())
+          .then(new Effect.ForgetLease())
+          .then(new Stop(StopMode.IMMEDIATE, false, 30));
+    }
+    if (in.cluster() != null && in.cluster().isUnlocked()) {
+      return Plan.none("not healthy enough for leader race");
+    }
+    return Plan.none(action + " in progress");
   }
 
-  private static Decision emptyDataDirectory(HaInput in, Cluster cluster, boolean paused) {
+  private static Plan dcsUnreachable(HaInput in, LocalState pg, boolean paused) {
+    if (!paused && pg.isPrimary()) {
+      return Plans.demote(
+          in, DemoteMode.OFFLINE, "demoted self because DCS is not accessible and I was a leader");
+    }
+    return Plan.none("DCS is not accessible");
+  }
+
+  private static Plan emptyDataDirectory(HaInput in, Cluster cluster, boolean paused) {
     if (in.lock() != LockState.NOT_HOLDER) {
-      return Decision.of(
-          Action.RELEASE_LOCK,
-          "released leader key voluntarily as data dir empty and currently leader",
-          null);
+      return Plan.of(
+              Kind.RELEASE_LOCK,
+              "released leader key voluntarily as data dir empty and currently leader")
+          .then(new DeleteLeader());
     }
     if (paused) {
-      return Decision.none("running with empty data directory");
+      return Plan.none("running with empty data directory");
     }
     Optional<Member> leader = cluster.leaderMember();
     if (leader.isPresent()) {
-      Optional<Member> cloneSource = cloneSource(in, cluster);
-      if (cloneSource.isPresent()) {
-        return Decision.of(
-            Action.CLONE,
-            "trying to bootstrap from replica '" + cloneSource.get().name() + "'",
-            cloneSource.get());
-      }
-      return Decision.of(
-          Action.CLONE,
-          "trying to bootstrap from leader '" + leader.get().name() + "'",
-          leader.get());
+      Member source = cloneSource(in, cluster).orElse(leader.get());
+      String from = (source == leader.get() ? "leader '" : "replica '") + source.name() + "'";
+      return Plan.of(Kind.CLONE, "trying to bootstrap from " + from)
+          .withRole(Role.REPLICA)
+          .then(
+              new Effect.Clone(source, leader.get()),
+              Plan.of(Kind.CLONE, "failed to bootstrap from " + from)
+                  .withRole(Role.UNINITIALIZED)
+                  .then(new RemoveDataDirectory()))
+          .then(
+              new Effect.Start(false, leader.get(), in.local().pgCtlTimeout()),
+              Plan.of(Kind.START_REPLICA, "failed to start postgres"))
+          .then(new Log("bootstrapped from " + from));
     }
     if (cluster.isUnlocked() && cluster.initialize() == null && in.canBootstrap()) {
-      return Decision.of(Action.BOOTSTRAP, "trying to bootstrap a new cluster", null);
+      return Plan.of(Kind.BOOTSTRAP, "trying to bootstrap a new cluster")
+          .withRole(Role.PRIMARY)
+          .then(new ClaimInitialize(), Plan.none("failed to acquire initialize lock"))
+          .then(
+              new InitDb(),
+              Plan.of(Kind.EXIT_FATAL, "Failed to bootstrap cluster")
+                  .withRole(Role.UNINITIALIZED)
+                  .then(new Effect.CancelInitialize())
+                  .then(new Stop(StopMode.IMMEDIATE, false, 30))
+                  .then(new RemoveDataDirectory())
+                  .then(new ExitFatal("Failed to bootstrap cluster")))
+          .then(new FinishBootstrap())
+          .then(new Log("initialized a new cluster"));
     }
-    return Decision.none("waiting for leader to bootstrap");
+    return Plan.none("waiting for leader to bootstrap");
   }
 
   /** A running replica tagged clonefrom (other than us and the leader), if any. */
@@ -108,66 +167,62 @@ public final class HaDecision {
         .min(Comparator.comparing(Member::name));
   }
 
-  private static Decision checkSystemId(HaInput in, Cluster cluster, LocalState pg) {
+  private static Plan checkSystemId(HaInput in, Cluster cluster, LocalState pg) {
     if (pg.sysid() == null) {
       return null;
     }
     if (cluster.hasValidSysid() && !cluster.initialize().equals(pg.sysid())) {
-      return Decision.of(
-          Action.EXIT_FATAL,
+      return fatal(
           "system ID mismatch, node "
               + in.me()
               + " belongs to a different cluster: "
               + cluster.initialize()
               + " != "
-              + pg.sysid(),
-          null);
+              + pg.sysid());
     }
     if (cluster.initialize() == null && cluster.isUnlocked()) {
       if (pg.isReplica()) {
-        return Decision.of(
-            Action.EXIT_FATAL,
-            "No initialize key in DCS and PostgreSQL is running as replica, aborting start",
-            null);
+        return fatal(
+            "No initialize key in DCS and PostgreSQL is running as replica, aborting start");
       }
-      return Decision.of(
-          Action.ADOPT_SYSID,
-          "No initialize key in DCS, adopting the existing data directory (system ID "
-              + pg.sysid()
-              + ")",
-          null);
+      return Plan.of(
+              Kind.ADOPT_SYSID,
+              "No initialize key in DCS, adopting the existing data directory (system ID "
+                  + pg.sysid()
+                  + ")")
+          .then(new WriteInitialize(pg.sysid()));
     }
     return null;
   }
 
-  private static Decision postgresNotRunning(
+  private static Plan fatal(String message) {
+    return Plan.of(Kind.EXIT_FATAL, message).then(new ExitFatal(message));
+  }
+
+  private static Plan postgresNotRunning(
       HaInput in, Cluster cluster, LocalState pg, boolean paused) {
     boolean holder = in.lock() == LockState.HELD;
     if (paused) {
       if (holder) {
-        return Decision.of(
-            Action.RELEASE_LOCK, "removed leader lock because postgres is not running", null);
+        return Plan.of(Kind.RELEASE_LOCK, "removed leader lock because postgres is not running")
+            .then(new DeleteLeader());
       }
-      return Decision.none("postgres is not running");
+      return Plan.none("postgres is not running");
     }
     if (holder) {
       if (pg.controlState() != null && PRIMARY_CONTROL_STATES.contains(pg.controlState())) {
         // §5.7 step 1: primary_start_timeout 0 means "fail over at once rather than restart".
         if (in.config().primaryStartTimeout() == 0 && failoverPossible(in, cluster)) {
-          return new Decision(
-              Action.DEMOTE,
-              "stopped PostgreSQL to fail over after a crash",
-              null,
-              DemoteMode.IMMEDIATE,
-              List.of("Primary crashed. Failing over."));
+          return Plans.demote(
+                  in, DemoteMode.IMMEDIATE, "stopped PostgreSQL to fail over after a crash")
+              .withNotes(List.of("Primary crashed. Failing over."));
         }
-        return Decision.of(Action.START_PRIMARY, "starting primary after failure", null);
+        return Plans.startPrimary(in, "starting primary after failure");
       }
-      return Decision.of(
-          Action.START_REPLICA, "starting as readonly because i had the session lock", null);
+      return Plans.startReplica(in, "starting as readonly because i had the session lock", null);
     }
     Member leader = cluster.leaderMember().filter(m -> !m.name().equals(in.me())).orElse(null);
-    return Decision.of(Action.START_REPLICA, "starting as a secondary", leader);
+    return Plans.startReplica(in, "starting as a secondary", leader);
   }
 
   /** Another member could take over: running, allowed to fail over, with a REST API. */
@@ -181,247 +236,107 @@ public final class HaDecision {
                     && m.apiUrl() != null);
   }
 
-  private static Decision unlockedCluster(
-      HaInput in, Cluster cluster, LocalState pg, boolean paused) {
-    if (paused) {
-      if (pg.isPrimary()) {
-        return Decision.of(Action.ACQUIRE_LOCK, "acquired session lock as a leader", null);
-      }
-      return Decision.none(noActionSecondary(in.me(), null));
-    }
-    List<String> notes = new ArrayList<>();
-    if (isHealthiest(in, cluster, pg, notes)) {
-      return Decision.of(Action.ACQUIRE_LOCK, "acquiring session lock", null).withNotes(notes);
-    }
-    boolean notAllowed = in.tags().nofailover();
-    if (pg.isPrimary()) {
-      return Decision.demote(
-              DemoteMode.IMMEDIATE_NOLOCK,
-              notAllowed
-                  ? "demoting self because I am not allowed to become primary"
-                  : "demoting self because i am not the healthiest node")
-          .withNotes(notes);
-    }
-    return Decision.of(
-            Action.FOLLOW,
-            notAllowed
-                ? "following a different leader because I am not allowed to promote"
-                : "following a different leader because i am not the healthiest node",
-            null)
-        .withNotes(notes);
-  }
-
-  /** §5.6 is_healthiest_node(); appends the reason to {@code notes} when the answer is no. */
-  static boolean isHealthiest(HaInput in, Cluster cluster, LocalState pg, List<String> notes) {
-    if (pg.isPrimary()) {
-      Integer tl = pg.timeline();
-      int clusterTl = cluster.historyTimeline();
-      if (in.config().checkTimeline() && tl != null && tl < clusterTl) {
-        notes.add("My timeline " + tl + " is behind last known cluster timeline " + clusterTl);
-        return false;
-      }
-      return true;
-    }
-    if (in.tags().nofailover()) {
-      return false;
-    }
-    String formerLeader = null;
-    Failover failover = cluster.failover();
-    if (failover != null && !failover.isEmpty()) {
-      String kind = failover.leader() == null ? "manual failover" : "switchover";
-      if (failover.member() != null) {
-        if (failover.member().equals(in.me())) {
-          return true;
-        }
-        PeerStatus candidate = in.peers().get(failover.member());
-        if (candidate != null && candidate.reachable() && !candidate.nofailover()) {
-          notes.add(kind + ": to " + failover.member() + ", i am " + in.me());
-          return false;
-        }
-      }
-      formerLeader = failover.leader();
-      // The node being switched away from takes the lock back only if nobody else can.
-      if (in.me().equals(formerLeader)
-          && in.peers().values().stream().anyMatch(p -> p.reachable() && !p.nofailover())) {
-        notes.add(kind + ": I am the former leader, leaving the race to the other members");
-        return false;
-      }
-    }
-    long myWal = pg.walPosition();
-    long optime = cluster.status().optime();
-    if (optime - myWal > in.config().maximumLagOnFailover()) {
-      notes.add("My wal position exceeds maximum replication lag");
-      return false;
-    }
-    if (in.config().checkTimeline()) {
-      Integer tl = pg.timeline();
-      if (tl == null || tl < cluster.historyTimeline()) {
-        notes.add(
-            "My timeline "
-                + tl
-                + " is behind last known cluster timeline "
-                + cluster.historyTimeline());
-        return false;
-      }
-    }
-    int myPriority = in.tags().failoverPriority();
-    for (PeerStatus peer : in.peers().values()) {
-      if (!peer.reachable() || peer.name().equals(formerLeader) || peer.watchdogFailed()) {
-        continue;
-      }
-      if ("primary".equals(peer.role())) {
-        notes.add("Primary (" + peer.name() + ") is still alive");
-        return false;
-      }
-      if (peer.nofailover()) {
-        continue;
-      }
-      if (peer.walPosition() > myWal) {
-        notes.add("Wal position of " + peer.name() + " is ahead of my wal position");
-        return false;
-      }
-      if (peer.walPosition() == myWal && peer.failoverPriority() > myPriority) {
-        notes.add(
-            peer.name()
-                + " has equally tolerable WAL position and priority "
-                + peer.failoverPriority()
-                + ", while this node has priority "
-                + myPriority);
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static Decision holdingTheLock(
-      HaInput in, Cluster cluster, LocalState pg, boolean paused) {
+  private static Plan holdingTheLock(HaInput in, Cluster cluster, LocalState pg, boolean paused) {
     if (in.lock() == LockState.LOST) {
       if (pg.isPrimary()) {
         if (paused) {
-          return Decision.none(
-              "continue to run as primary after failing to update leader lock in DCS");
+          return Plan.none("continue to run as primary after failing to update leader lock in DCS");
         }
-        return Decision.demote(
+        return Plans.demote(
+            in,
             DemoteMode.IMMEDIATE_NOLOCK,
             "demoted self because failed to update leader lock in DCS");
       }
-      return Decision.none("not promoting because failed to update leader lock in DCS");
+      return Plan.none("not promoting because failed to update leader lock in DCS");
     }
     if (!pg.isPrimary()) {
       if (paused) {
-        return Decision.of(
-            Action.RELEASE_LOCK,
-            "removed leader lock because postgres is not running as primary",
-            null);
+        return Plan.of(
+                Kind.RELEASE_LOCK, "removed leader lock because postgres is not running as primary")
+            .then(new DeleteLeader());
       }
-      return Decision.of(
-          Action.PROMOTE, "promoted self to leader because I had the session lock", null);
+      return Plans.promote(
+          in, Kind.PROMOTE, "promoted self to leader because I had the session lock");
     }
-    Decision failover = manualFailover(in, cluster, paused);
+    Plan failover = ManualFailover.leaderHandles(in, cluster, paused);
     if (failover != null) {
       return failover;
     }
-    return Decision.none("no action. I am (" + in.me() + "), the leader with the lock");
+    return noActionLeader(in);
   }
 
-  /** §5.9 step 2: the leader's handling of a pending switchover/failover request. */
-  private static Decision manualFailover(HaInput in, Cluster cluster, boolean paused) {
-    Failover failover = cluster.failover();
-    if (failover == null || failover.isEmpty()) {
-      return null;
-    }
-    String kind = failover.leader() == null ? "manual failover" : "switchover";
-    if (failover.scheduledAt() != null) {
-      if (paused) {
-        return Decision.of(Action.CLEAR_FAILOVER, "Cleaning up failover key", null)
-            .withNotes(List.of("Can't schedule switchover in the paused state"));
-      }
-      Instant at;
-      try {
-        at = OffsetDateTime.parse(failover.scheduledAt().replace(' ', 'T')).toInstant();
-      } catch (DateTimeParseException e) {
-        return Decision.of(Action.CLEAR_FAILOVER, "Cleaning up failover key", null)
-            .withNotes(List.of("Unable to parse scheduled_at " + failover.scheduledAt()));
-      }
-      Duration ahead = Duration.between(in.now(), at);
-      long secondsAhead = ahead.toSeconds();
-      // not toSeconds() > 0: that truncates, so 0.9 s ahead acted early
-      if (ahead.toMillis() > 0) {
-        return Decision.none(
-            "Awaiting "
-                + kind
-                + " at "
-                + failover.scheduledAt()
-                + " (in "
-                + Math.round(ahead.toMillis() / 1000.0)
-                + " seconds)");
-      }
-      if (-secondsAhead > 1.5 * in.config().loopWait() + 1) {
-        return Decision.of(Action.CLEAR_FAILOVER, "Cleaning up failover key", null)
-            .withNotes(List.of("Found a stale " + kind + " value, cleaning up"));
-      }
-    }
-    if (failover.leader() != null && !failover.leader().equals(in.me())) {
-      return Decision.of(Action.CLEAR_FAILOVER, "Cleaning up failover key", null)
-          .withNotes(
-              List.of(
-                  kind + ": leader name does not match: " + failover.leader() + " != " + in.me()));
-    }
-    if (in.me().equals(failover.member())) {
-      return Decision.of(Action.CLEAR_FAILOVER, "Cleaning up failover key", null)
-          .withNotes(List.of(kind + ": I am already the leader, no need to " + kind));
-    }
-    Optional<Member> candidate = switchoverCandidate(in, cluster, failover);
-    if (candidate.isEmpty()) {
-      return Decision.of(Action.CLEAR_FAILOVER, "Cleaning up failover key", null)
-          .withNotes(List.of(kind + ": no healthy members found, " + kind + " is not possible"));
-    }
-    return new Decision(
-        Action.SWITCHOVER,
-        kind + ": demoting myself",
-        candidate.get(),
-        DemoteMode.GRACEFUL,
-        List.of());
+  /** The healthy leader's cycle (its status and slot upkeep is part of publishing). */
+  static Plan noActionLeader(HaInput in) {
+    return Plan.none("no action. I am (" + in.me() + "), the leader with the lock");
   }
 
-  /**
-   * The member a switchover would hand over to, judged from the member keys: running, a replica,
-   * allowed to fail over, and within maximum_lag_on_failover of our position.
-   */
-  private static Optional<Member> switchoverCandidate(
-      HaInput in, Cluster cluster, Failover failover) {
-    long optime = in.pg().walPosition();
-    return cluster.members().stream()
-        .filter(m -> !m.name().equals(in.me()))
-        .filter(m -> failover.member() == null || m.name().equals(failover.member()))
-        .filter(m -> "running".equals(m.state()) && !m.tagView().nofailover())
-        .filter(m -> m.apiUrl() != null)
-        .filter(
-            m ->
-                m.xlogLocation() != null
-                    && optime - m.xlogLocation() <= in.config().maximumLagOnFailover())
-        .max(Comparator.comparingLong((Member m) -> m.xlogLocation()).thenComparing(Member::name));
-  }
-
-  private static Decision followTheLeader(
-      HaInput in, Cluster cluster, LocalState pg, boolean paused) {
+  private static Plan followTheLeader(HaInput in, Cluster cluster, LocalState pg, boolean paused) {
     String leaderName = cluster.leader().name();
     if (pg.isPrimary()) {
       if (paused) {
-        return Decision.none("continue to run as primary without lock");
+        return Plan.none("continue to run as primary without lock");
       }
-      return Decision.demote(
+      return Plans.demote(
+          in,
           DemoteMode.IMMEDIATE_NOLOCK,
           "demoting self because I do not have the lock and I was a leader");
     }
     Member leader = cluster.member(leaderName).orElse(null);
-    return Decision.of(Action.FOLLOW, noActionSecondary(in.me(), leaderName), leader);
+    Plan p = Plan.of(Kind.FOLLOW, noActionSecondary(in.me(), leaderName));
+    return leader == null || paused ? p : p.then(new Follow(leader));
   }
 
-  private static String noActionSecondary(String me, String leader) {
+  static String noActionSecondary(String me, String leader) {
     if (leader == null) {
       return "no action. I am (" + me + ")";
     }
     return "no action. I am (" + me + "), a secondary, and following a leader (" + leader + ")";
+  }
+
+  /**
+   * The race for the leader key once it is won or lost (§5.6): the winner clears a switchover
+   * request, prepares slots and promotes; the loser that runs as primary stops at once, any other
+   * loser follows the winner on the next cycle, which it asks for at once.
+   */
+  static Plan acquire(HaInput in, Kind kind, List<String> notes) {
+    Cluster cluster = in.cluster();
+    LocalState pg = in.pg();
+    boolean paused = cluster.isPaused();
+    Plan lost =
+        pg.isPrimary() && !paused
+            ? new Plan(
+                    Kind.DEMOTE,
+                    List.of(),
+                    "demoted self after trying and failing to obtain lock",
+                    Role.DEMOTED,
+                    List.of())
+                .then(new Stop(StopMode.IMMEDIATE, false, 30))
+            : Plan.of(Kind.FOLLOW, "following new leader after trying and failing to obtain lock")
+                .then(new WakeLoop());
+    Plan won =
+        pg.isPrimary()
+            ? Plan.of(kind, "acquired session lock as a leader")
+            : Plans.promote(in, kind, "promoted self to leader by acquiring session lock");
+    Plan p =
+        new Plan(kind, List.of(), won.message(), won.role(), notes).then(new AcquireLeader(), lost);
+    if (in.config().useSlots()) {
+      // Before promoting, so that replicas re-pointed at us find their slot on first connect.
+      p = p.then(new SyncSlots(Plans.memberSlots(in.me(), cluster)));
+    }
+    Failover failover = cluster.failover();
+    if (failover != null && !failover.isEmpty()) {
+      if (paused && failover.leader() != null && failover.member() != null) {
+        p =
+            p.then(new Log("Updating failover key after acquiring leader lock..."))
+                .then(
+                    new Effect.SetFailover(
+                        Json.write(Map.of("member", failover.member())), failover.modRevision()));
+      } else {
+        p =
+            p.then(new Log("Cleaning up failover key after acquiring leader lock..."))
+                .then(new ClearFailover(null));
+      }
+    }
+    return p.thenAll(won);
   }
 }

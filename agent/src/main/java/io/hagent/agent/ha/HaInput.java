@@ -15,6 +15,9 @@ import java.util.Map;
  * @param peers other members' /patroni answers, probed only when the cluster is unlocked
  * @param canBootstrap the config has a bootstrap section and this node may become primary
  * @param now wall clock, for scheduled switchovers
+ * @param rewind whether the stopped data directory diverged from the leader's timeline
+ * @param local this node's postgresql settings that decide how to start and recover
+ * @param busyWith the background task in progress (Patroni's action name), or null
  */
 public record HaInput(
     String me,
@@ -25,4 +28,71 @@ public record HaInput(
     LockState lock,
     Map<String, PeerStatus> peers,
     boolean canBootstrap,
-    Instant now) {}
+    Instant now,
+    RewindCheck rewind,
+    LocalSettings local,
+    String busyWith) {
+
+  /** An input without rewind check, default local settings and no background task. */
+  public HaInput(
+      String me,
+      Cluster cluster,
+      LocalState pg,
+      DynamicConfig config,
+      Tags tags,
+      LockState lock,
+      Map<String, PeerStatus> peers,
+      boolean canBootstrap,
+      Instant now) {
+    this(
+        me,
+        cluster,
+        pg,
+        config,
+        tags,
+        lock,
+        peers,
+        canBootstrap,
+        now,
+        RewindCheck.NOT_NEEDED,
+        LocalSettings.DEFAULTS,
+        null);
+  }
+
+  public HaInput withRewind(RewindCheck check) {
+    return new HaInput(
+        me, cluster, pg, config, tags, lock, peers, canBootstrap, now, check, local, busyWith);
+  }
+
+  public HaInput withLocal(LocalSettings settings) {
+    return new HaInput(
+        me, cluster, pg, config, tags, lock, peers, canBootstrap, now, rewind, settings, busyWith);
+  }
+
+  public HaInput busyWith(String action) {
+    return new HaInput(
+        me, cluster, pg, config, tags, lock, peers, canBootstrap, now, rewind, local, action);
+  }
+
+  /**
+   * Whether the stopped data directory must be rewound before it can follow the leader.
+   *
+   * @param needed its timeline diverged from the leader's
+   * @param possible pg_rewind can be used (use_pg_rewind, wal_log_hints or checksums, binary)
+   */
+  public record RewindCheck(boolean needed, boolean possible) {
+    public static final RewindCheck NOT_NEEDED = new RewindCheck(false, false);
+  }
+
+  /**
+   * The local {@code postgresql} settings the decision needs.
+   *
+   * @param pgCtlTimeout seconds to wait for PostgreSQL to start as a replica
+   * @param removeOnRewindFailure remove_data_directory_on_rewind_failure
+   * @param removeOnDivergedTimelines remove_data_directory_on_diverged_timelines
+   */
+  public record LocalSettings(
+      int pgCtlTimeout, boolean removeOnRewindFailure, boolean removeOnDivergedTimelines) {
+    public static final LocalSettings DEFAULTS = new LocalSettings(60, false, false);
+  }
+}

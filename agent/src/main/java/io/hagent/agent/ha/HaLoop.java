@@ -4,21 +4,25 @@ import io.hagent.agent.api.ActionOutcome;
 import io.hagent.agent.api.NodeSnapshot;
 import io.hagent.agent.api.RestartRequest;
 import io.hagent.agent.logging.HeartbeatLog;
+import io.hagent.agent.node.Role;
 import io.hagent.agent.postgres.LocalState;
 import io.hagent.agent.postgres.Postgres;
 import io.hagent.common.Version;
 import io.hagent.common.cluster.Cluster;
+import io.hagent.common.cluster.ClusterStatus;
 import io.hagent.common.cluster.Member;
 import io.hagent.common.config.DynamicConfig;
 import io.hagent.common.config.HagentConfig;
 import io.hagent.common.dcs.Dcs;
 import io.hagent.common.dcs.DcsException;
+import io.hagent.common.json.Json;
 import io.hagent.common.rest.RestClient;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -48,7 +52,8 @@ public final class HaLoop {
   private final LongSupplier nanoTime;
   private final Clock clock;
   private final LeaderLease lease;
-  private final ActionExecutor executor;
+  private final PlanExecutor executor;
+  private final BackgroundTask background;
   private final HeartbeatLog lockOwnerLog;
   private final HeartbeatLog outcomeLog;
   private final AtomicReference<NodeSnapshot> snapshot = new AtomicReference<>();
@@ -57,10 +62,15 @@ public final class HaLoop {
   private volatile boolean stopping;
 
   private DynamicConfig dynamic;
-  private Cluster lastCluster;
+  private volatile Cluster lastCluster;
+  private volatile LocalState lastLocal;
   private long lastClusterNanos;
   private long dcsLastSeenEpoch;
-  private String role = "uninitialized";
+
+  /**
+   * The role the loop intends to publish; what PostgreSQL reports overrides it (Role.published).
+   */
+  private volatile Role intended = Role.UNINITIALIZED;
 
   /** Builds the loop with its peer prober (REST client with the node's own credentials). */
   public static HaLoop create(
@@ -106,18 +116,34 @@ public final class HaLoop {
     this.lease = lease;
     this.dynamic =
         DynamicConfig.from(config.bootstrap() == null ? Map.of() : config.bootstrap().dcs());
+    this.background = new BackgroundTask(this::wake);
     this.executor =
-        new ActionExecutor(
-            config,
+        new PlanExecutor(
+            config.name(),
             dcs,
             pg,
             lease,
             nanoTime,
-            state -> publishMember(state, "primary"),
-            newRole -> {
-              role = newRole;
-              publish(pg.probe(), lastCluster, nanoTime.getAsLong());
-            });
+            new PlanExecutor.Node() {
+              @Override
+              public void publishRole(Role role) {
+                intended = role;
+                // A role change is published at once with a fresh probe: peers racing for the key
+                // ask us, and a stale "primary" would make them stand back.
+                publish(pg.probe(), lastCluster, nanoTime.getAsLong());
+              }
+
+              @Override
+              public void publishMember(LocalState state) {
+                publishMemberAs(state, Role.PRIMARY);
+              }
+
+              @Override
+              public void wake() {
+                HaLoop.this.wake();
+              }
+            },
+            background);
     boolean dedup = HeartbeatLog.enabledIn(config.raw());
     this.lockOwnerLog = new HeartbeatLog(LOG, dedup, HeartbeatLog.DEFAULT_REPEAT, nanoTime);
     this.outcomeLog = new HeartbeatLog(LOG, dedup, HeartbeatLog.DEFAULT_REPEAT, nanoTime);
@@ -172,11 +198,19 @@ public final class HaLoop {
     }
   }
 
-  /** POST /restart: restarts PostgreSQL in its current role if the request's filters match. */
-  ActionOutcome restartNow(RestartRequest req) {
-    LocalState s = pg.probe();
-    if (!s.running()) {
-      return ActionOutcome.failure("postgres is not running");
+  /**
+   * POST /restart: restarts PostgreSQL in its current role, as a background task, if the request's
+   * filters match. Runs on the loop thread (between cycles); the caller waits on the result.
+   */
+  CompletableFuture<ActionOutcome> restartNow(RestartRequest req) {
+    LocalState s = lastLocal;
+    if (s == null || !s.running()) {
+      return CompletableFuture.completedFuture(ActionOutcome.failure("postgres is not running"));
+    }
+    String busy = background.busyWith();
+    if (busy != null) {
+      return CompletableFuture.completedFuture(
+          ActionOutcome.failure(busy + " already in progress"));
     }
     String myRole = s.isPrimary() ? "primary" : "replica";
     boolean roleOk = req.role() == null || req.role().equals(myRole);
@@ -186,7 +220,8 @@ public final class HaLoop {
             || s.serverVersion() == null
             || s.serverVersion() < versionNumber(req.postgresVersion());
     if (!roleOk || !pendingOk || !versionOk) {
-      return ActionOutcome.failure("restart conditions are not satisfied");
+      return CompletableFuture.completedFuture(
+          ActionOutcome.failure("restart conditions are not satisfied"));
     }
     boolean primary = s.isPrimary();
     int timeout =
@@ -195,32 +230,44 @@ public final class HaLoop {
             : primary
                 ? Math.max(dynamic.primaryStartTimeout(), 1)
                 : config.postgresql().pgCtlTimeout();
-    LOG.info("restarting PostgreSQL ({})", myRole);
     Member leader =
         lastCluster == null
             ? null
             : lastCluster.leaderMember().filter(m -> !m.name().equals(config.name())).orElse(null);
-    pg.stop(Postgres.StopMode.FAST, false, 120);
-    boolean ok = pg.start(primary, primary ? null : leader, dynamic, timeout);
-    // The caller answers as soon as this returns, before the next cycle publishes: without a
-    // fresh snapshot, GET /patroni would still show the old postmaster_start_time.
-    publish(pg.probe(), lastCluster, nanoTime.getAsLong());
-    return ok
-        ? ActionOutcome.success("restarted successfully")
-        : ActionOutcome.failure("restart failed");
+    LOG.info("restarting PostgreSQL ({})", myRole);
+    Plan plan = Plans.restart(primary, leader, timeout);
+    CompletableFuture<BackgroundTask.Result> done =
+        executor.startInBackground(plan, dynamic, "restart", "restarting");
+    if (done == null) {
+      return CompletableFuture.completedFuture(
+          ActionOutcome.failure(background.busyWith() + " already in progress"));
+    }
+    return done.thenApply(
+        r -> {
+          // The caller answers as soon as this completes, before the next cycle publishes:
+          // without a fresh snapshot, GET /patroni would still show the old postmaster_start_time.
+          publish(pg.probe(), lastCluster, nanoTime.getAsLong());
+          return r.ok() ? ActionOutcome.success(r.message()) : ActionOutcome.failure(r.message());
+        });
   }
 
-  /** POST /reinitialize: throws the data directory away; the next cycle clones it anew. */
-  ActionOutcome reinitializeNow(boolean fromLeader) {
+  /**
+   * POST /reinitialize: stops PostgreSQL and moves the data directory aside as a background task;
+   * the next cycle clones it anew. {@code force} cancels a task in progress first, as Patroni does.
+   */
+  ActionOutcome reinitializeNow(boolean force) {
     if (lease.isHeld(nanoTime.getAsLong())) {
       return ActionOutcome.failure("I am the leader, can not reinitialize");
     }
-    LOG.info("reinitializing: stopping PostgreSQL and removing the data directory");
-    pg.stop(Postgres.StopMode.IMMEDIATE, false, 60);
-    if (!pg.removeDataDirectory()) {
-      return ActionOutcome.failure("reinitialize failed: could not remove the data directory");
+    if (force) {
+      background.cancel(60);
     }
-    wake();
+    LOG.info("reinitializing: stopping PostgreSQL and removing the data directory");
+    CompletableFuture<BackgroundTask.Result> done =
+        executor.startInBackground(Plans.reinitialize(), dynamic, "reinitialize", "stopping");
+    if (done == null) {
+      return ActionOutcome.failure(background.busyWith() + " already in progress");
+    }
     return ActionOutcome.success("reinitialize started");
   }
 
@@ -273,7 +320,6 @@ public final class HaLoop {
     lockOwnerLog.setDeduplicate(dedup);
     outcomeLog.setDeduplicate(dedup);
     config = applied;
-    executor.useConfig(applied);
     try {
       pg.reconfigure(applied, dynamic);
     } catch (RuntimeException e) {
@@ -299,8 +345,12 @@ public final class HaLoop {
       LOG.info("Found a stale restart value, cleaning up");
       return;
     }
-    ActionOutcome outcome = restartNow(req);
-    LOG.info("{}", outcome.ok() ? "restart initiated" : "scheduled restart: " + outcome.message());
+    ActionOutcome outcome = restartNow(req).getNow(null);
+    LOG.info(
+        "{}",
+        outcome == null || outcome.ok()
+            ? "restart initiated"
+            : "scheduled restart: " + outcome.message());
   }
 
   /** Runs cycles until {@link #stop()}; returns normally, or throws {@link FatalError}. */
@@ -342,7 +392,12 @@ public final class HaLoop {
       LOG.info("Leader key is not deleted and Postgresql is not stopped due paused state");
       return;
     }
-    executor.shutdown(dynamic);
+    if (!background.cancel(60)) {
+      LOG.warn("{} did not stop in time", background.busyWith());
+    }
+    boolean leader = lease.isHeld(nanoTime.getAsLong());
+    executor.execute(
+        Plans.shutdown(leader, Math.max(60, config.postgresql().pgCtlTimeout())), dynamic);
   }
 
   private void onDcsChange(String key, boolean deleted) {
@@ -377,18 +432,25 @@ public final class HaLoop {
     }
   }
 
+  /**
+   * One cycle: gather one snapshot (DCS view, one PostgreSQL probe, the lock renewal, peers when
+   * leaderless, the rewind check when stopped), decide once, carry the plan out, publish.
+   */
   void runCycle() {
+    background.rethrowFatal();
     Cluster cluster = readCluster();
-    DynamicConfig dyn = applyDynamicConfig(cluster);
     LocalState local = pg.probe();
+    lastLocal = local;
+    DynamicConfig dyn = applyDynamicConfig(cluster, local);
     LockState lock = refreshLock(cluster);
+    String busy = background.busyWith();
+    boolean paused = cluster != null ? cluster.isPaused() : dyn.pause();
     Map<String, PeerStatus> peerStatus = Map.of();
-    if (cluster != null && cluster.isUnlocked() && local.running() && !dyn.pause()) {
+    if (busy == null && cluster != null && cluster.isUnlocked() && local.running() && !paused) {
       List<Member> others =
           cluster.members().stream().filter(m -> !m.name().equals(config.name())).toList();
       peerStatus = peers.probe(others);
     }
-    boolean paused = cluster != null ? cluster.isPaused() : dyn.pause();
     String prefix = paused ? "PAUSE: " : "";
     if (cluster != null) {
       String owner = cluster.leader() == null ? "None" : cluster.leader().name();
@@ -396,34 +458,85 @@ public final class HaLoop {
     }
     HaInput input =
         new HaInput(
-            config.name(),
-            cluster,
-            local,
-            dyn,
-            config.tagView(),
-            lock,
-            peerStatus,
-            config.bootstrap() != null && !config.tagView().nofailover(),
-            Instant.now(clock));
-    Decision decision = HaDecision.decide(input);
-    decision.notes().forEach(n -> LOG.info("{}{}", prefix, n));
+                config.name(),
+                cluster,
+                local,
+                dyn,
+                config.tagView(),
+                lock,
+                peerStatus,
+                config.bootstrap() != null && !config.tagView().nofailover(),
+                Instant.now(clock))
+            .withLocal(localSettings())
+            .withRewind(rewindCheck(cluster, local, lock, paused, busy, dyn))
+            .busyWith(busy);
+    Plan plan = HaDecision.decide(input);
+    plan.notes().forEach(n -> LOG.info("{}{}", prefix, n));
     String outcome;
+    boolean changedPostgres = false;
     try {
-      outcome = executor.execute(decision, input);
+      PlanExecutor.Outcome o = executor.execute(plan, dyn);
+      outcome = o.message();
+      if (o.role() != null) {
+        intended = o.role();
+      }
+      changedPostgres = !plan.steps().isEmpty() && !o.inBackground();
     } catch (FatalError e) {
       throw e;
     } catch (RuntimeException e) {
-      LOG.error("Unexpected error while carrying out '{}'", decision.message(), e);
-      outcome = decision.message();
+      LOG.error("Unexpected error while carrying out '{}'", plan.message(), e);
+      outcome = plan.message();
     }
     outcomeLog.info(prefix + outcome);
 
-    LocalState after = decision.action() == Decision.Action.NONE ? local : pg.probe();
-    role = executor.roleAfter(decision, MemberData.role(after, role));
+    // One probe per cycle; a plan that acted on PostgreSQL is published with a fresh one.
+    LocalState after = changedPostgres ? pg.probe() : local;
+    after = withTaskState(after);
     if (cluster != null) {
       publishToDcs(after, paused);
     }
     publish(after, cluster, nanoTime.getAsLong());
+  }
+
+  /** While a background task runs, its state (creating replica, restarting, ...) is published. */
+  private LocalState withTaskState(LocalState local) {
+    String taskState = background.state();
+    return taskState == null ? local : local.withState(taskState);
+  }
+
+  private HaInput.LocalSettings localSettings() {
+    return new HaInput.LocalSettings(
+        config.postgresql().pgCtlTimeout(),
+        config.postgresql().removeDataDirectoryOnRewindFailure(),
+        config.postgresql().removeDataDirectoryOnDivergedTimelines());
+  }
+
+  /**
+   * Only a stopped data directory about to follow another leader is checked against the leader's
+   * timeline (pg_controldata and the leader's history): that is part of gathering, so the decision
+   * itself stays pure.
+   */
+  private HaInput.RewindCheck rewindCheck(
+      Cluster cluster,
+      LocalState local,
+      LockState lock,
+      boolean paused,
+      String busy,
+      DynamicConfig dyn) {
+    if (busy != null
+        || paused
+        || cluster == null
+        || local.running()
+        || local.dataDir() != LocalState.DataDirState.INITIALIZED
+        || lock == LockState.HELD) {
+      return HaInput.RewindCheck.NOT_NEEDED;
+    }
+    Member leader =
+        cluster.leaderMember().filter(m -> !m.name().equals(config.name())).orElse(null);
+    if (leader == null || !pg.needsRewind(leader)) {
+      return HaInput.RewindCheck.NOT_NEEDED;
+    }
+    return new HaInput.RewindCheck(true, pg.canRewind(dyn));
   }
 
   private Cluster readCluster() {
@@ -439,7 +552,7 @@ public final class HaLoop {
     }
   }
 
-  private DynamicConfig applyDynamicConfig(Cluster cluster) {
+  private DynamicConfig applyDynamicConfig(Cluster cluster, LocalState local) {
     if (cluster == null || cluster.config() == null) {
       return dynamic;
     }
@@ -454,7 +567,7 @@ public final class HaLoop {
               || !Objects.equals(fresh.pgHba(), dynamic.pgHba());
       dynamic = fresh;
       lease.setTtlSeconds(fresh.ttl());
-      if (pgChanged && pg.probe().running()) {
+      if (pgChanged && local.running()) {
         pg.applyConfig(fresh);
       }
     }
@@ -482,7 +595,7 @@ public final class HaLoop {
     return LockState.LOST;
   }
 
-  private void publishMember(LocalState local, String asRole) {
+  private void publishMemberAs(LocalState local, Role asRole) {
     try {
       dcs.touchMember(MemberData.build(config, local, asRole, false));
     } catch (DcsException e) {
@@ -492,12 +605,22 @@ public final class HaLoop {
 
   private void publishToDcs(LocalState local, boolean paused) {
     try {
-      dcs.touchMember(MemberData.build(config, local, role, paused));
+      dcs.touchMember(MemberData.build(config, local, Role.published(local, intended), paused));
       if (lease.isHeld(nanoTime.getAsLong()) && local.isPrimary()) {
-        executor.leaderDuties(local, lastCluster, dynamic);
+        leaderDuties(local);
       }
     } catch (DcsException e) {
       LOG.error("Error communicating with DCS: {}", e.getMessage());
+    }
+  }
+
+  /** Per-cycle work of a leader that runs as primary: status optime and replication slots. */
+  private void leaderDuties(LocalState local) throws DcsException {
+    if (local.flushLsn() != null) {
+      dcs.setStatus(Json.write(new ClusterStatus(local.flushLsn(), Map.of(), List.of()).toJson()));
+    }
+    if (dynamic.useSlots() && lastCluster != null) {
+      pg.syncReplicationSlots(Plans.memberSlots(config.name(), lastCluster));
     }
   }
 
@@ -515,7 +638,7 @@ public final class HaLoop {
             config.name(),
             Version.PATRONI_COMPAT,
             local,
-            role,
+            Role.published(local, intended).patroniName(),
             view,
             lease.untilNanos(),
             dynamic,

@@ -37,7 +37,8 @@ public final class Management implements ManagementActions {
         request.timeoutSeconds() != null
             ? request.timeoutSeconds()
             : loop.dynamicConfig().primaryStartTimeout();
-    return await(loop.submit(() -> loop.restartNow(request)), timeout + 120L);
+    return await(
+        loop.submit(() -> loop.restartNow(request)).thenCompose(result -> result), timeout + 120L);
   }
 
   @Override
@@ -52,7 +53,7 @@ public final class Management implements ManagementActions {
 
   @Override
   public ActionOutcome reinitialize(boolean force, boolean fromLeader) {
-    return await(loop.submit(() -> loop.reinitializeNow(fromLeader)), 120);
+    return await(loop.submit(() -> loop.reinitializeNow(force)), 120);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.hagent.agent.ha;
 
+import io.hagent.agent.node.Role;
 import io.hagent.agent.postgres.LocalState;
 import io.hagent.common.Version;
 import io.hagent.common.config.HagentConfig;
@@ -10,8 +11,7 @@ import java.util.Map;
 final class MemberData {
   private MemberData() {}
 
-  static Map<String, Object> build(
-      HagentConfig config, LocalState pg, String role, boolean paused) {
+  static Map<String, Object> build(HagentConfig config, LocalState pg, Role role, boolean paused) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put(
         "conn_url",
@@ -21,7 +21,7 @@ final class MemberData {
             + config.postgresql().database());
     m.put("api_url", config.restapi().apiUrl());
     m.put("state", pg.state());
-    m.put("role", role);
+    m.put("role", role.patroniName());
     m.put("version", Version.PATRONI_COMPAT);
     if (config.postgresql().proxyAddress() != null) {
       m.put("proxy_url", "postgres://" + config.postgresql().proxyAddress() + "/postgres");
@@ -61,19 +61,5 @@ final class MemberData {
       m.put("pause", true);
     }
     return m;
-  }
-
-  /** Role to publish: what PostgreSQL says while it runs, else the last role we had. */
-  static String role(LocalState pg, String lastRole) {
-    if (pg.isPrimary()) {
-      return "primary";
-    }
-    if (pg.isReplica()) {
-      return "replica";
-    }
-    if (pg.dataDir() == LocalState.DataDirState.EMPTY) {
-      return "uninitialized";
-    }
-    return lastRole;
   }
 }

@@ -83,6 +83,30 @@ public record LocalState(
         Map.of());
   }
 
+  /** This snapshot with another state string (e.g. a background task's "creating replica"). */
+  public LocalState withState(String newState) {
+    return new LocalState(
+        dataDir,
+        running,
+        newState,
+        inRecovery,
+        timeline,
+        flushLsn,
+        receiveLsn,
+        replayLsn,
+        latestEndLsn,
+        replicationState,
+        sysid,
+        controlState,
+        serverVersion,
+        postmasterStartTime,
+        replayPaused,
+        replayedTimestamp,
+        replication,
+        pendingRestart,
+        pendingRestartReason);
+  }
+
   public boolean isPrimary() {
     return running && Boolean.FALSE.equals(inRecovery);
   }

@@ -56,6 +56,7 @@ final class ProcessRunner {
   Result run(List<String> command, Map<String, String> extraEnv, Duration timeout, Path stdin) {
     history.add(List.copyOf(command));
     Path out = null;
+    Process process = null;
     try {
       out = Files.createTempFile("hagent-exec", ".out");
       ProcessBuilder pb = new ProcessBuilder(command);
@@ -65,7 +66,7 @@ final class ProcessRunner {
       pb.redirectErrorStream(true);
       pb.redirectOutput(out.toFile());
       pb.redirectInput(stdin == null ? new File("/dev/null") : stdin.toFile());
-      Process process = pb.start();
+      process = pb.start();
       boolean finished = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
       if (!finished) {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
@@ -79,6 +80,11 @@ final class ProcessRunner {
     } catch (IOException e) {
       return new Result(-1, "could not run " + command.get(0) + ": " + e.getMessage(), false);
     } catch (InterruptedException e) {
+      // A cancelled background task (reinitialize with force, shutdown): the child goes too.
+      if (process != null) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+      }
       Thread.currentThread().interrupt();
       return new Result(-1, "interrupted", true);
     } finally {

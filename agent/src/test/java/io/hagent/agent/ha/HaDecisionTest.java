@@ -1,11 +1,9 @@
 package io.hagent.agent.ha;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.hagent.agent.ha.Decision.Action;
-import io.hagent.agent.ha.Decision.DemoteMode;
+import io.hagent.agent.ha.Plan.Kind;
 import io.hagent.agent.postgres.LocalState;
 import io.hagent.agent.postgres.LocalState.DataDirState;
 import io.hagent.common.cluster.Cluster;
@@ -171,7 +169,7 @@ class HaDecisionTest {
       LockState lock,
       List<PeerStatus> peers,
       Map<String, Object> tags,
-      Action action,
+      Kind action,
       String message,
       String note) {
 
@@ -193,7 +191,7 @@ class HaDecisionTest {
       Cluster cluster,
       LocalState pg,
       LockState lock,
-      Action action,
+      Kind action,
       String message) {
     return new Row(situation, cluster, pg, lock, List.of(), Map.of(), action, message, null);
   }
@@ -205,7 +203,7 @@ class HaDecisionTest {
       LockState lock,
       List<PeerStatus> peers,
       Map<String, Object> tags,
-      Action action,
+      Kind action,
       String message,
       String note) {
     return new Row(situation, cluster, pg, lock, peers, tags, action, message, note);
@@ -226,7 +224,7 @@ class HaDecisionTest {
             null,
             primary(100),
             LockState.NOT_HOLDER,
-            Action.DEMOTE,
+            Kind.DEMOTE,
             "demoted self because DCS is not accessible and I was a leader"));
     rows.add(
         row(
@@ -234,7 +232,7 @@ class HaDecisionTest {
             null,
             replica(100),
             LockState.NOT_HOLDER,
-            Action.NONE,
+            Kind.NONE,
             "DCS is not accessible"));
     // empty data directory (§5.2 step 9, §5.11)
     rows.add(
@@ -243,7 +241,7 @@ class HaDecisionTest {
             noInitialize(cluster(null, null, 0)),
             emptyDir(),
             LockState.NOT_HOLDER,
-            Action.BOOTSTRAP,
+            Kind.BOOTSTRAP,
             "trying to bootstrap a new cluster"));
     rows.add(
         row(
@@ -251,7 +249,7 @@ class HaDecisionTest {
             cluster(null, null, 0),
             emptyDir(),
             LockState.NOT_HOLDER,
-            Action.NONE,
+            Kind.NONE,
             "waiting for leader to bootstrap"));
     rows.add(
         row(
@@ -259,7 +257,7 @@ class HaDecisionTest {
             cluster("node2", null, 0, N2_PRIMARY),
             emptyDir(),
             LockState.NOT_HOLDER,
-            Action.CLONE,
+            Kind.CLONE,
             "trying to bootstrap from leader 'node2'"));
     rows.add(
         row(
@@ -272,7 +270,7 @@ class HaDecisionTest {
                 member("node3", "replica", 100, Map.of("clonefrom", true))),
             emptyDir(),
             LockState.NOT_HOLDER,
-            Action.CLONE,
+            Kind.CLONE,
             "trying to bootstrap from replica 'node3'"));
     rows.add(
         row(
@@ -280,7 +278,7 @@ class HaDecisionTest {
             cluster("node1", null, 0, ME_PRIMARY),
             emptyDir(),
             LockState.HELD,
-            Action.RELEASE_LOCK,
+            Kind.RELEASE_LOCK,
             "released leader key voluntarily as data dir empty and currently leader"));
     // system identifier (§5.2 step 10)
     rows.add(
@@ -300,7 +298,7 @@ class HaDecisionTest {
                 1),
             replica(100),
             LockState.NOT_HOLDER,
-            Action.EXIT_FATAL,
+            Kind.EXIT_FATAL,
             "system ID mismatch, node node1 belongs to a different cluster: 6000000000000000001 != "
                 + SYSID));
     rows.add(
@@ -309,7 +307,7 @@ class HaDecisionTest {
             noInitialize(cluster(null, null, 0)),
             primary(100),
             LockState.NOT_HOLDER,
-            Action.ADOPT_SYSID,
+            Kind.ADOPT_SYSID,
             "No initialize key in DCS, adopting the existing data directory (system ID "
                 + SYSID
                 + ")"));
@@ -319,7 +317,7 @@ class HaDecisionTest {
             noInitialize(cluster(null, null, 0)),
             replica(100),
             LockState.NOT_HOLDER,
-            Action.EXIT_FATAL,
+            Kind.EXIT_FATAL,
             "No initialize key in DCS and PostgreSQL is running as replica, aborting start"));
     // PostgreSQL not running (§5.7)
     rows.add(
@@ -328,7 +326,7 @@ class HaDecisionTest {
             cluster("node1", null, 0, ME_PRIMARY),
             stopped("in production"),
             LockState.HELD,
-            Action.START_PRIMARY,
+            Kind.START_PRIMARY,
             "starting primary after failure"));
     rows.add(
         row(
@@ -336,7 +334,7 @@ class HaDecisionTest {
             cluster("node1", null, 0, ME_REPLICA),
             stopped("shut down in recovery"),
             LockState.HELD,
-            Action.START_REPLICA,
+            Kind.START_REPLICA,
             "starting as readonly because i had the session lock"));
     rows.add(
         row(
@@ -344,7 +342,7 @@ class HaDecisionTest {
             cluster("node2", null, 0, N2_PRIMARY),
             stopped("in production"),
             LockState.NOT_HOLDER,
-            Action.START_REPLICA,
+            Kind.START_REPLICA,
             "starting as a secondary"));
     rows.add(
         row(
@@ -352,7 +350,7 @@ class HaDecisionTest {
             paused(cluster("node1", null, 0, ME_PRIMARY)),
             stopped("shut down"),
             LockState.HELD,
-            Action.RELEASE_LOCK,
+            Kind.RELEASE_LOCK,
             "removed leader lock because postgres is not running"));
     rows.add(
         row(
@@ -360,7 +358,7 @@ class HaDecisionTest {
             paused(cluster("node2", null, 0, N2_PRIMARY)),
             stopped("shut down"),
             LockState.NOT_HOLDER,
-            Action.NONE,
+            Kind.NONE,
             "postgres is not running"));
     // healthy cluster (§5.4)
     rows.add(
@@ -369,7 +367,7 @@ class HaDecisionTest {
             cluster("node1", null, 0, ME_PRIMARY, N2_REPLICA),
             primary(100),
             LockState.HELD,
-            Action.NONE,
+            Kind.NONE,
             "no action. I am (node1), the leader with the lock"));
     rows.add(
         row(
@@ -377,7 +375,7 @@ class HaDecisionTest {
             cluster("node1", null, 0, ME_REPLICA),
             replica(100),
             LockState.HELD,
-            Action.PROMOTE,
+            Kind.PROMOTE,
             "promoted self to leader because I had the session lock"));
     rows.add(
         row(
@@ -385,7 +383,7 @@ class HaDecisionTest {
             cluster("node1", null, 0, ME_PRIMARY),
             primary(100),
             LockState.LOST,
-            Action.DEMOTE,
+            Kind.DEMOTE,
             "demoted self because failed to update leader lock in DCS"));
     rows.add(
         row(
@@ -393,7 +391,7 @@ class HaDecisionTest {
             paused(cluster("node1", null, 0, ME_PRIMARY)),
             primary(100),
             LockState.LOST,
-            Action.NONE,
+            Kind.NONE,
             "continue to run as primary after failing to update leader lock in DCS"));
     rows.add(
         row(
@@ -401,7 +399,7 @@ class HaDecisionTest {
             cluster("node1", null, 0, ME_REPLICA),
             replica(100),
             LockState.LOST,
-            Action.NONE,
+            Kind.NONE,
             "not promoting because failed to update leader lock in DCS"));
     rows.add(
         row(
@@ -409,7 +407,7 @@ class HaDecisionTest {
             cluster("node2", null, 0, N2_PRIMARY, ME_REPLICA),
             replica(100),
             LockState.NOT_HOLDER,
-            Action.FOLLOW,
+            Kind.FOLLOW,
             "no action. I am (node1), a secondary, and following a leader (node2)"));
     rows.add(
         row(
@@ -417,7 +415,7 @@ class HaDecisionTest {
             cluster("node2", null, 0, N2_PRIMARY),
             primary(100),
             LockState.NOT_HOLDER,
-            Action.DEMOTE,
+            Kind.DEMOTE,
             "demoting self because I do not have the lock and I was a leader"));
     rows.add(
         row(
@@ -425,7 +423,7 @@ class HaDecisionTest {
             paused(cluster("node2", null, 0, N2_PRIMARY)),
             primary(100),
             LockState.NOT_HOLDER,
-            Action.NONE,
+            Kind.NONE,
             "continue to run as primary without lock"));
     // leader race (§5.3, §5.6)
     rows.add(
@@ -436,8 +434,8 @@ class HaDecisionTest {
             LockState.NOT_HOLDER,
             List.of(PeerStatus.unreachable("node2")),
             Map.of(),
-            Action.ACQUIRE_LOCK,
-            "acquiring session lock",
+            Kind.ACQUIRE_LOCK,
+            "promoted self to leader by acquiring session lock",
             null));
     rows.add(
         row(
@@ -447,7 +445,7 @@ class HaDecisionTest {
             LockState.NOT_HOLDER,
             List.of(peer("node2", "primary", 100, 1)),
             Map.of(),
-            Action.FOLLOW,
+            Kind.FOLLOW,
             "following a different leader because i am not the healthiest node",
             "Primary (node2) is still alive"));
     rows.add(
@@ -458,7 +456,7 @@ class HaDecisionTest {
             LockState.NOT_HOLDER,
             List.of(peer("node2", "replica", 100, 1)),
             Map.of(),
-            Action.FOLLOW,
+            Kind.FOLLOW,
             "following a different leader because i am not the healthiest node",
             "Wal position of node2 is ahead of my wal position"));
     rows.add(
@@ -469,7 +467,7 @@ class HaDecisionTest {
             LockState.NOT_HOLDER,
             List.of(peer("node2", "replica", 100, 2)),
             Map.of(),
-            Action.FOLLOW,
+            Kind.FOLLOW,
             "following a different leader because i am not the healthiest node",
             "node2 has equally tolerable WAL position and priority 2, while this node has priority"
                 + " 1"));
@@ -481,8 +479,8 @@ class HaDecisionTest {
             LockState.NOT_HOLDER,
             List.of(peer("node2", "replica", 100, 1)),
             Map.of(),
-            Action.ACQUIRE_LOCK,
-            "acquiring session lock",
+            Kind.ACQUIRE_LOCK,
+            "promoted self to leader by acquiring session lock",
             null));
     rows.add(
         row(
@@ -492,7 +490,7 @@ class HaDecisionTest {
             LockState.NOT_HOLDER,
             List.of(),
             Map.of(),
-            Action.FOLLOW,
+            Kind.FOLLOW,
             "following a different leader because i am not the healthiest node",
             "My wal position exceeds maximum replication lag"));
     rows.add(
@@ -503,7 +501,7 @@ class HaDecisionTest {
             LockState.NOT_HOLDER,
             List.of(),
             Map.of("nofailover", true),
-            Action.FOLLOW,
+            Kind.FOLLOW,
             "following a different leader because I am not allowed to promote",
             null));
     rows.add(
@@ -514,8 +512,8 @@ class HaDecisionTest {
             LockState.NOT_HOLDER,
             List.of(peer("node2", "replica", 100, 0)),
             Map.of(),
-            Action.ACQUIRE_LOCK,
-            "acquiring session lock",
+            Kind.ACQUIRE_LOCK,
+            "promoted self to leader by acquiring session lock",
             null));
     rows.add(
         row(
@@ -525,8 +523,8 @@ class HaDecisionTest {
             LockState.NOT_HOLDER,
             List.of(peer("node2", "replica", 200, 1)),
             Map.of(),
-            Action.ACQUIRE_LOCK,
-            "acquiring session lock",
+            Kind.ACQUIRE_LOCK,
+            "acquired session lock as a leader",
             null));
     rows.add(
         row(
@@ -536,8 +534,8 @@ class HaDecisionTest {
             LockState.NOT_HOLDER,
             List.of(peer("node2", "replica", 100, 1)),
             Map.of(),
-            Action.ACQUIRE_LOCK,
-            "acquiring session lock",
+            Kind.ACQUIRE_LOCK,
+            "promoted self to leader by acquiring session lock",
             null));
     rows.add(
         row(
@@ -547,7 +545,7 @@ class HaDecisionTest {
             LockState.NOT_HOLDER,
             List.of(peer("node3", "replica", 90, 1)),
             Map.of(),
-            Action.FOLLOW,
+            Kind.FOLLOW,
             "following a different leader because i am not the healthiest node",
             "switchover: to node3, i am node1"));
     rows.add(
@@ -558,7 +556,7 @@ class HaDecisionTest {
             LockState.NOT_HOLDER,
             List.of(peer("node2", "replica", 100, 1)),
             Map.of(),
-            Action.FOLLOW,
+            Kind.FOLLOW,
             "following a different leader because i am not the healthiest node",
             "switchover: I am the former leader, leaving the race to the other members"));
     rows.add(
@@ -569,8 +567,8 @@ class HaDecisionTest {
             LockState.NOT_HOLDER,
             List.of(peer("node2", "primary", 100, 1)),
             Map.of(),
-            Action.ACQUIRE_LOCK,
-            "acquiring session lock",
+            Kind.ACQUIRE_LOCK,
+            "promoted self to leader by acquiring session lock",
             null));
     rows.add(
         row(
@@ -580,8 +578,8 @@ class HaDecisionTest {
             LockState.NOT_HOLDER,
             List.of(PeerStatus.unreachable("node2")),
             Map.of(),
-            Action.ACQUIRE_LOCK,
-            "acquiring session lock",
+            Kind.ACQUIRE_LOCK,
+            "promoted self to leader by acquiring session lock",
             null));
     rows.add(
         row(
@@ -591,8 +589,8 @@ class HaDecisionTest {
             LockState.NOT_HOLDER,
             List.of(peer("node2", "replica", 100, 5)),
             Map.of(),
-            Action.ACQUIRE_LOCK,
-            "acquiring session lock",
+            Kind.ACQUIRE_LOCK,
+            "promoted self to leader by acquiring session lock",
             null));
     rows.add(
         row(
@@ -602,7 +600,7 @@ class HaDecisionTest {
             LockState.NOT_HOLDER,
             List.of(),
             Map.of(),
-            Action.NONE,
+            Kind.NONE,
             "no action. I am (node1)",
             null));
     // switchover on the leader (§5.9)
@@ -612,16 +610,16 @@ class HaDecisionTest {
             cluster("node1", new Failover("node1", "node2", null, 3), 100, ME_PRIMARY, N2_REPLICA),
             primary(100),
             LockState.HELD,
-            Action.SWITCHOVER,
-            "switchover: demoting myself"));
+            Kind.SWITCHOVER,
+            "switchover: demoted myself, following node2"));
     rows.add(
         row(
             "switchover without candidate picks a replica",
             cluster("node1", new Failover("node1", null, null, 3), 100, ME_PRIMARY, N2_REPLICA),
             primary(100),
             LockState.HELD,
-            Action.SWITCHOVER,
-            "switchover: demoting myself"));
+            Kind.SWITCHOVER,
+            "switchover: demoted myself, following node2"));
     rows.add(
         row(
             "switchover from another leader name",
@@ -630,8 +628,8 @@ class HaDecisionTest {
             LockState.HELD,
             List.of(),
             Map.of(),
-            Action.CLEAR_FAILOVER,
-            "Cleaning up failover key",
+            Kind.CLEAR_FAILOVER,
+            "no action. I am (node1), the leader with the lock",
             "switchover: leader name does not match: node9 != node1"));
     rows.add(
         row(
@@ -641,8 +639,8 @@ class HaDecisionTest {
             LockState.HELD,
             List.of(),
             Map.of(),
-            Action.CLEAR_FAILOVER,
-            "Cleaning up failover key",
+            Kind.CLEAR_FAILOVER,
+            "no action. I am (node1), the leader with the lock",
             "switchover: no healthy members found, switchover is not possible"));
     rows.add(
         row(
@@ -655,7 +653,7 @@ class HaDecisionTest {
                 N2_REPLICA),
             primary(100),
             LockState.HELD,
-            Action.NONE,
+            Kind.NONE,
             "Awaiting switchover at 2026-11-21T22:05:00+00:00 (in 300 seconds)"));
     rows.add(
         row(
@@ -668,7 +666,7 @@ class HaDecisionTest {
                 N2_REPLICA),
             primary(100),
             LockState.HELD,
-            Action.NONE,
+            Kind.NONE,
             "Awaiting switchover at 2026-11-21T22:00:00.6+00:00 (in 1 seconds)"));
     rows.add(
         row(
@@ -683,8 +681,8 @@ class HaDecisionTest {
             LockState.HELD,
             List.of(),
             Map.of(),
-            Action.CLEAR_FAILOVER,
-            "Cleaning up failover key",
+            Kind.CLEAR_FAILOVER,
+            "no action. I am (node1), the leader with the lock",
             "Found a stale switchover value, cleaning up"));
     return rows.stream().map(Arguments::of);
   }
@@ -692,8 +690,8 @@ class HaDecisionTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("rows")
   void decides(Row row) {
-    Decision d = HaDecision.decide(row.input());
-    assertEquals(row.action(), d.action(), "action");
+    Plan d = HaDecision.decide(row.input());
+    assertEquals(row.action(), d.kind(), "kind");
     assertEquals(row.message(), d.message(), "message");
     if (row.note() != null) {
       assertTrue(d.notes().contains(row.note()), "notes " + d.notes() + " lack: " + row.note());
@@ -702,13 +700,23 @@ class HaDecisionTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("rows")
-  void demotesOnlyWithAMode(Row row) {
-    Decision d = HaDecision.decide(row.input());
-    if (d.action() == Action.DEMOTE || d.action() == Action.SWITCHOVER) {
-      assertTrue(d.demote() != null, "a demotion needs a mode");
-    } else {
-      assertNull(d.demote());
+  void stopsPostgresOnlyWhenDemoting(Row row) {
+    Plan d = HaDecision.decide(row.input());
+    boolean stops = d.effects().stream().anyMatch(e -> e instanceof Effect.Stop);
+    boolean demotes = d.kind() == Kind.DEMOTE || d.kind() == Kind.SWITCHOVER;
+    assertEquals(demotes, stops, "a demotion stops PostgreSQL, nothing else does: " + d.effects());
+    if (demotes) {
+      assertTrue(demoteMode(d) != null, "a demotion logs its mode");
     }
+  }
+
+  /** The mode a demotion plan logs ("Demoting self (immediate-nolock)"), or null. */
+  static String demoteMode(Plan d) {
+    return d.effects().stream()
+        .filter(e -> e instanceof Effect.Log l && l.message().startsWith("Demoting self ("))
+        .map(e -> ((Effect.Log) e).message().replaceAll("^Demoting self \\((.*)\\)$", "$1"))
+        .findFirst()
+        .orElse(null);
   }
 
   @org.junit.jupiter.api.Test
@@ -725,9 +733,9 @@ class HaDecisionTest {
             Map.of(),
             true,
             NOW);
-    Decision d = HaDecision.decide(withReplica);
-    assertEquals(Action.DEMOTE, d.action());
-    assertEquals(DemoteMode.IMMEDIATE, d.demote());
+    Plan d = HaDecision.decide(withReplica);
+    assertEquals(Kind.DEMOTE, d.kind());
+    assertEquals("immediate", demoteMode(d));
     assertEquals("stopped PostgreSQL to fail over after a crash", d.message());
     assertEquals(List.of("Primary crashed. Failing over."), d.notes());
 
@@ -742,29 +750,188 @@ class HaDecisionTest {
             Map.of(),
             true,
             NOW);
-    assertEquals(Action.START_PRIMARY, HaDecision.decide(alone).action(), "nobody to fail over to");
+    assertEquals(Kind.START_PRIMARY, HaDecision.decide(alone).kind(), "nobody to fail over to");
   }
 
   @org.junit.jupiter.api.Test
   void lostLockDemotesImmediatelyWithoutReleasingTheKey() {
-    Decision d =
+    Plan d =
         HaDecision.decide(
             row(
                     "x",
                     cluster("node1", null, 0, ME_PRIMARY),
                     primary(100),
                     LockState.LOST,
-                    Action.DEMOTE,
+                    Kind.DEMOTE,
                     "")
                 .input());
-    assertEquals(DemoteMode.IMMEDIATE_NOLOCK, d.demote());
+    assertEquals("immediate-nolock", demoteMode(d));
+    assertTrue(
+        d.effects().stream().noneMatch(e -> e instanceof Effect.DeleteLeader),
+        "the key is not ours any more: " + d.effects());
   }
 
   @org.junit.jupiter.api.Test
   void unreachableDcsDemotesOffline() {
-    Decision d =
+    Plan d =
         HaDecision.decide(
-            row("x", null, primary(100), LockState.NOT_HOLDER, Action.DEMOTE, "").input());
-    assertEquals(DemoteMode.OFFLINE, d.demote());
+            row("x", null, primary(100), LockState.NOT_HOLDER, Kind.DEMOTE, "").input());
+    assertEquals("offline", demoteMode(d));
+  }
+
+  // ---- follow-up choices and background tasks, as plans
+
+  static HaInput stoppedReplicaInput(HaInput.RewindCheck check, HaInput.LocalSettings local) {
+    return row(
+            "x",
+            cluster("node2", null, 0, N2_PRIMARY),
+            stopped("shut down in recovery"),
+            LockState.NOT_HOLDER,
+            Kind.START_REPLICA,
+            "")
+        .input()
+        .withRewind(check)
+        .withLocal(local);
+  }
+
+  @org.junit.jupiter.api.Test
+  void divergedReplicaIsRewoundThenStartedAndARewindFailureFollowsTheSettings() {
+    HaInput.LocalSettings keep = new HaInput.LocalSettings(60, false, false);
+    Plan p = HaDecision.decide(stoppedReplicaInput(new HaInput.RewindCheck(true, true), keep));
+    assertEquals(Kind.REWIND, p.kind());
+    assertEquals("running pg_rewind from node2", p.message());
+    assertTrue(p.effects().get(0) instanceof Effect.Rewind);
+    assertTrue(p.effects().stream().anyMatch(e -> e instanceof Effect.Start s && !s.asPrimary()));
+    Plan onFailure = p.steps().get(0).onFailure();
+    assertEquals("pg_rewind from node2 failed; not starting PostgreSQL", onFailure.message());
+    assertTrue(onFailure.effects().isEmpty(), "nothing is removed unless configured");
+
+    HaInput.LocalSettings remove = new HaInput.LocalSettings(60, true, false);
+    Plan p2 = HaDecision.decide(stoppedReplicaInput(new HaInput.RewindCheck(true, true), remove));
+    assertEquals(
+        List.of(new Effect.RemoveDataDirectory()), p2.steps().get(0).onFailure().effects());
+  }
+
+  @org.junit.jupiter.api.Test
+  void divergedReplicaWithoutRewindIsRemovedOnlyWhenConfigured() {
+    Plan refuse =
+        HaDecision.decide(
+            stoppedReplicaInput(
+                new HaInput.RewindCheck(true, false), new HaInput.LocalSettings(60, false, false)));
+    assertEquals(Kind.NONE, refuse.kind());
+    assertTrue(refuse.message().startsWith("local timeline diverged from leader node2"));
+    Plan remove =
+        HaDecision.decide(
+            stoppedReplicaInput(
+                new HaInput.RewindCheck(true, false), new HaInput.LocalSettings(60, false, true)));
+    assertEquals(Kind.REMOVE_DATA_DIRECTORY, remove.kind());
+    assertEquals("reinitializing due to diverged timelines", remove.message());
+    assertEquals(List.of(new Effect.RemoveDataDirectory()), remove.effects());
+  }
+
+  @org.junit.jupiter.api.Test
+  void aLongActionKeepsTheLeaderLeaderAndOthersWaiting() {
+    HaInput leader =
+        row(
+                "x",
+                cluster("node1", null, 0, ME_PRIMARY),
+                stopped("shut down"),
+                LockState.HELD,
+                Kind.NONE,
+                "")
+            .input()
+            .busyWith("restart");
+    Plan p = HaDecision.decide(leader);
+    assertEquals("updated leader lock during restart", p.message());
+    assertTrue(p.effects().isEmpty(), "PostgreSQL belongs to the task");
+
+    HaInput cloning =
+        row(
+                "x",
+                cluster("node2", null, 0, N2_PRIMARY),
+                emptyDir(),
+                LockState.NOT_HOLDER,
+                Kind.NONE,
+                "")
+            .input()
+            .busyWith("bootstrap from leader 'node2'");
+    assertEquals("bootstrap from leader 'node2' in progress", HaDecision.decide(cloning).message());
+
+    HaInput leaderless =
+        row(
+                "x",
+                cluster(null, null, 0, N2_REPLICA),
+                replica(100),
+                LockState.NOT_HOLDER,
+                Kind.NONE,
+                "")
+            .input()
+            .busyWith("starting");
+    assertEquals("not healthy enough for leader race", HaDecision.decide(leaderless).message());
+  }
+
+  @org.junit.jupiter.api.Test
+  void aPrimaryThatLosesTheLockDuringARestartCancelsItAndStops() {
+    HaInput lost =
+        row("x", cluster("node1", null, 0, ME_PRIMARY), primary(100), LockState.LOST, Kind.NONE, "")
+            .input()
+            .busyWith("restart");
+    Plan p = HaDecision.decide(lost);
+    assertEquals(Kind.DEMOTE, p.kind());
+    assertEquals("lost leader lock during restart", p.message());
+    assertEquals(
+        List.of(
+            new Effect.Log("Demoting primary during restart"),
+            new Effect.CancelTask(),
+            new Effect.ForgetLease(),
+            new Effect.Stop(io.hagent.agent.postgres.Postgres.StopMode.IMMEDIATE, false, 30)),
+        p.effects());
+  }
+
+  @org.junit.jupiter.api.Test
+  void pausedSwitchoverCandidateTakesTheLockAndPromotes() {
+    Cluster c =
+        paused(
+            cluster(
+                null,
+                new Failover("node2", "node1", null, 9),
+                0,
+                ME_REPLICA,
+                member("node2", "replica", 100, Map.of())));
+    Plan p =
+        HaDecision.decide(row("x", c, replica(100), LockState.NOT_HOLDER, Kind.NONE, "").input());
+    assertEquals(Kind.ACQUIRE_LOCK, p.kind());
+    assertEquals("promoted self to leader by acquiring session lock", p.message());
+    assertTrue(
+        p.effects().contains(new Effect.SetFailover("{\"member\":\"node1\"}", 9)),
+        p.effects().toString());
+    assertTrue(p.effects().stream().anyMatch(e -> e instanceof Effect.Promote));
+
+    Plan other =
+        HaDecision.decide(
+            row(
+                    "x",
+                    paused(cluster(null, new Failover("node2", "node3", null, 9), 0, ME_REPLICA)),
+                    replica(100),
+                    LockState.NOT_HOLDER,
+                    Kind.NONE,
+                    "")
+                .input());
+    assertEquals(Kind.NONE, other.kind(), "in pause only the named candidate races");
+  }
+
+  @org.junit.jupiter.api.Test
+  void pausedReplicaLeavesPostgresAlone() {
+    Plan p =
+        HaDecision.decide(
+            row(
+                    "x",
+                    paused(cluster("node2", null, 0, N2_PRIMARY, ME_REPLICA)),
+                    replica(100),
+                    LockState.NOT_HOLDER,
+                    Kind.FOLLOW,
+                    "")
+                .input());
+    assertTrue(p.effects().isEmpty(), "pause: no re-pointing of replication");
   }
 }

@@ -1,0 +1,138 @@
+package io.hagent.agent.ha;
+
+import io.hagent.agent.ha.Plan.Kind;
+import io.hagent.agent.ha.Plans.DemoteMode;
+import io.hagent.agent.postgres.LocalState;
+import io.hagent.common.cluster.Cluster;
+import io.hagent.common.cluster.Failover;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The leaderless cluster (§5.6): who races for the key, and what the others do. */
+final class LeaderRace {
+  private LeaderRace() {}
+
+  static Plan unlockedCluster(HaInput in, Cluster cluster, LocalState pg, boolean paused) {
+    List<String> notes = new ArrayList<>();
+    if (paused) {
+      // Pause: only a running primary takes the key, or the named candidate of a manual
+      // switchover/failover (Patroni allows those in pause), which then promotes.
+      if (pg.isPrimary() || pausedCandidate(in, cluster)) {
+        return HaDecision.acquire(in, Kind.ACQUIRE_LOCK, notes);
+      }
+      return Plan.none(HaDecision.noActionSecondary(in.me(), null));
+    }
+    if (isHealthiest(in, cluster, pg, notes)) {
+      return HaDecision.acquire(in, Kind.ACQUIRE_LOCK, notes);
+    }
+    boolean notAllowed = in.tags().nofailover();
+    if (pg.isPrimary()) {
+      return Plans.demote(
+              in,
+              DemoteMode.IMMEDIATE_NOLOCK,
+              notAllowed
+                  ? "demoting self because I am not allowed to become primary"
+                  : "demoting self because i am not the healthiest node")
+          .withNotes(notes);
+    }
+    return Plan.of(
+            Kind.FOLLOW,
+            notAllowed
+                ? "following a different leader because I am not allowed to promote"
+                : "following a different leader because i am not the healthiest node")
+        .withNotes(notes);
+  }
+
+  /** In pause, a manual switchover/failover (not scheduled) naming this node as the candidate. */
+  private static boolean pausedCandidate(HaInput in, Cluster cluster) {
+    Failover f = cluster.failover();
+    return f != null
+        && !f.isEmpty()
+        && f.scheduledAt() == null
+        && in.me().equals(f.member())
+        && !in.tags().nofailover()
+        && in.pg().isReplica();
+  }
+
+  /** §5.6 is_healthiest_node(); appends the reason to {@code notes} when the answer is no. */
+  static boolean isHealthiest(HaInput in, Cluster cluster, LocalState pg, List<String> notes) {
+    if (pg.isPrimary()) {
+      Integer tl = pg.timeline();
+      int clusterTl = cluster.historyTimeline();
+      if (in.config().checkTimeline() && tl != null && tl < clusterTl) {
+        notes.add("My timeline " + tl + " is behind last known cluster timeline " + clusterTl);
+        return false;
+      }
+      return true;
+    }
+    if (in.tags().nofailover()) {
+      return false;
+    }
+    String formerLeader = null;
+    Failover failover = cluster.failover();
+    if (failover != null && !failover.isEmpty()) {
+      String kind = failover.leader() == null ? "manual failover" : "switchover";
+      if (failover.member() != null) {
+        if (failover.member().equals(in.me())) {
+          return true;
+        }
+        PeerStatus candidate = in.peers().get(failover.member());
+        if (candidate != null && candidate.reachable() && !candidate.nofailover()) {
+          notes.add(kind + ": to " + failover.member() + ", i am " + in.me());
+          return false;
+        }
+      }
+      formerLeader = failover.leader();
+      // The node being switched away from takes the lock back only if nobody else can.
+      if (in.me().equals(formerLeader)
+          && in.peers().values().stream().anyMatch(p -> p.reachable() && !p.nofailover())) {
+        notes.add(kind + ": I am the former leader, leaving the race to the other members");
+        return false;
+      }
+    }
+    long myWal = pg.walPosition();
+    long optime = cluster.status().optime();
+    if (optime - myWal > in.config().maximumLagOnFailover()) {
+      notes.add("My wal position exceeds maximum replication lag");
+      return false;
+    }
+    if (in.config().checkTimeline()) {
+      Integer tl = pg.timeline();
+      if (tl == null || tl < cluster.historyTimeline()) {
+        notes.add(
+            "My timeline "
+                + tl
+                + " is behind last known cluster timeline "
+                + cluster.historyTimeline());
+        return false;
+      }
+    }
+    int myPriority = in.tags().failoverPriority();
+    for (PeerStatus peer : in.peers().values()) {
+      if (!peer.reachable() || peer.name().equals(formerLeader) || peer.watchdogFailed()) {
+        continue;
+      }
+      if ("primary".equals(peer.role())) {
+        notes.add("Primary (" + peer.name() + ") is still alive");
+        return false;
+      }
+      if (peer.nofailover()) {
+        continue;
+      }
+      if (peer.walPosition() > myWal) {
+        notes.add("Wal position of " + peer.name() + " is ahead of my wal position");
+        return false;
+      }
+      if (peer.walPosition() == myWal && peer.failoverPriority() > myPriority) {
+        notes.add(
+            peer.name()
+                + " has equally tolerable WAL position and priority "
+                + peer.failoverPriority()
+                + ", while this node has priority "
+                + myPriority);
+        return false;
+      }
+    }
+    return true;
+  }
+}

@@ -16,7 +16,20 @@ public record ClusterSpec(
     int loopWait,
     int retryTimeout,
     boolean syncCommitToAnyStandby,
-    RestApiSecurity restapi) {
+    RestApiSecurity restapi,
+    String binDir) {
+
+  /** The same cluster without a bin_dir of its own (PostgreSQL's, see NodeConfig.BIN_DIR). */
+  public ClusterSpec(
+      int nodes,
+      boolean haproxy,
+      int ttl,
+      int loopWait,
+      int retryTimeout,
+      boolean syncCommitToAnyStandby,
+      RestApiSecurity restapi) {
+    this(nodes, haproxy, ttl, loopWait, retryTimeout, syncCommitToAnyStandby, restapi, null);
+  }
 
   public ClusterSpec {
     if (restapi == null) {
@@ -39,22 +52,28 @@ public record ClusterSpec(
 
   public ClusterSpec withHaproxy() {
     return new ClusterSpec(
-        nodes, true, ttl, loopWait, retryTimeout, syncCommitToAnyStandby, restapi);
+        nodes, true, ttl, loopWait, retryTimeout, syncCommitToAnyStandby, restapi, binDir);
   }
 
   public ClusterSpec withSyncCommitToAnyStandby() {
-    return new ClusterSpec(nodes, haproxy, ttl, loopWait, retryTimeout, true, restapi);
+    return new ClusterSpec(nodes, haproxy, ttl, loopWait, retryTimeout, true, restapi, binDir);
   }
 
   /** The same cluster with fewer (or more) nodes. */
   public ClusterSpec withNodes(int n) {
     return new ClusterSpec(
-        n, haproxy, ttl, loopWait, retryTimeout, syncCommitToAnyStandby, restapi);
+        n, haproxy, ttl, loopWait, retryTimeout, syncCommitToAnyStandby, restapi, binDir);
   }
 
   /** Every node gets these restapi authentication / TLS settings. */
   public ClusterSpec withRestApi(RestApiSecurity security) {
     return new ClusterSpec(
-        nodes, haproxy, ttl, loopWait, retryTimeout, syncCommitToAnyStandby, security);
+        nodes, haproxy, ttl, loopWait, retryTimeout, syncCommitToAnyStandby, security, binDir);
+  }
+
+  /** Every node runs PostgreSQL's tools from {@code dir} (e.g. a wrapper around pg_ctl). */
+  public ClusterSpec withBinDir(String dir) {
+    return new ClusterSpec(
+        nodes, haproxy, ttl, loopWait, retryTimeout, syncCommitToAnyStandby, restapi, dir);
   }
 }

@@ -110,7 +110,7 @@ public record NodeConfig(
             sync.stripTrailing(),
             pgPort,
             dataDir(),
-            BIN_DIR,
+            spec.binDir() == null ? BIN_DIR : spec.binDir(),
             dir.resolve("pgpass"),
             Credentials.SUPERUSER,
             credentials.superuserPassword(),

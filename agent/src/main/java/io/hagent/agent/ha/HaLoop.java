@@ -4,6 +4,7 @@ import io.hagent.agent.api.ActionOutcome;
 import io.hagent.agent.api.NodeSnapshot;
 import io.hagent.agent.api.RestartRequest;
 import io.hagent.agent.logging.HeartbeatLog;
+import io.hagent.agent.node.PublishedState;
 import io.hagent.agent.node.Role;
 import io.hagent.agent.postgres.LocalState;
 import io.hagent.agent.postgres.Postgres;
@@ -491,17 +492,11 @@ public final class HaLoop {
 
     // One probe per cycle; a plan that acted on PostgreSQL is published with a fresh one.
     LocalState after = changedPostgres ? pg.probe() : local;
-    after = withTaskState(after);
+    after = PublishedState.of(after, background.state(), paused);
     if (cluster != null) {
       publishToDcs(after, paused);
     }
     publish(after, cluster, nanoTime.getAsLong());
-  }
-
-  /** While a background task runs, its state (creating replica, restarting, ...) is published. */
-  private LocalState withTaskState(LocalState local) {
-    String taskState = background.state();
-    return taskState == null ? local : local.withState(taskState);
   }
 
   private HaInput.LocalSettings localSettings() {

@@ -180,9 +180,26 @@ final class PgCtl {
         return Optional.empty();
       }
       long pid = Long.parseLong(lines.get(0).trim());
-      return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).map(ProcessHandle::pid);
+      return ProcessHandle.of(pid)
+          .filter(ProcessHandle::isAlive)
+          .filter(h -> !isZombie(h.pid()))
+          .map(ProcessHandle::pid);
     } catch (IOException | NumberFormatException e) {
       return Optional.empty();
+    }
+  }
+
+  /**
+   * A postmaster killed with -9 whose parent has not reaped it yet is still "alive" to the JDK (and
+   * to kill(pid, 0)), but it will never answer again: /proc/PID/stat says Z.
+   */
+  static boolean isZombie(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      int afterName = stat.lastIndexOf(')');
+      return afterName > 0 && stat.length() > afterName + 2 && stat.charAt(afterName + 2) == 'Z';
+    } catch (IOException | RuntimeException e) {
+      return false;
     }
   }
 

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Against the real systemd-notify, with a Python datagram listener standing in for systemd. */
-class SystemdNotifyTest {
+class SystemdNotifyIT {
   @TempDir Path dir;
 
   static boolean onPath(String program) {

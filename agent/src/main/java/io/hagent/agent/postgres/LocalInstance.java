@@ -27,6 +27,7 @@ final class LocalInstance {
   private final PgCtl pgCtl;
   private final ConfFiles files;
   private final DataDirectory directory;
+  private final ConnectFailureLog connectFailures = new ConnectFailureLog();
   private volatile LocalConnection local;
 
   private volatile String state;
@@ -59,7 +60,8 @@ final class LocalInstance {
   }
 
   private LocalConnection superuserConnection(PostgresqlConfig with) {
-    return new LocalConnection(with.localHost(), with.port(), database(), with.superuser(), false);
+    return new LocalConnection(
+        with.localHost(), with.port(), database(), with.superuser(), false, connectFailures);
   }
 
   /**
@@ -122,6 +124,11 @@ final class LocalInstance {
   /** The superuser connection to this instance (replaced when its credentials change). */
   LocalConnection local() {
     return local;
+  }
+
+  /** Where the local connection reports why it cannot connect. */
+  ConnectFailureLog connectFailures() {
+    return connectFailures;
   }
 
   String state() {

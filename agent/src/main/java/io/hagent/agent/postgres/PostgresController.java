@@ -4,6 +4,7 @@ import io.hagent.common.cluster.Member;
 import io.hagent.common.config.DynamicConfig;
 import io.hagent.common.config.HagentConfig;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -51,6 +52,15 @@ public final class PostgresController implements Postgres {
     return instance.pgpass();
   }
 
+  /**
+   * Passes loop_wait on to the local connection: why it cannot connect is logged at most once per
+   * reason and cycle.
+   */
+  private DynamicConfig loopWait(DynamicConfig dynamic) {
+    instance.connectFailures().interval(Duration.ofSeconds(dynamic.loopWait()));
+    return dynamic;
+  }
+
   @Override
   public LocalState probe() {
     return probe.probe();
@@ -58,17 +68,17 @@ public final class PostgresController implements Postgres {
 
   @Override
   public boolean bootstrap(DynamicConfig dynamic) {
-    return bootstrapper.bootstrap(dynamic);
+    return bootstrapper.bootstrap(loopWait(dynamic));
   }
 
   @Override
   public boolean cloneFrom(Member source, Member leader, DynamicConfig dynamic) {
-    return cloner.cloneFrom(source, leader, dynamic);
+    return cloner.cloneFrom(source, leader, loopWait(dynamic));
   }
 
   @Override
   public boolean start(boolean asPrimary, Member follow, DynamicConfig dynamic, int timeout) {
-    return postmaster.start(asPrimary, follow, dynamic, timeout);
+    return postmaster.start(asPrimary, follow, loopWait(dynamic), timeout);
   }
 
   @Override
@@ -83,17 +93,17 @@ public final class PostgresController implements Postgres {
 
   @Override
   public boolean follow(Member leader, DynamicConfig dynamic) {
-    return config.follow(leader, dynamic);
+    return config.follow(leader, loopWait(dynamic));
   }
 
   @Override
   public void applyConfig(DynamicConfig dynamic) {
-    config.applyConfig(dynamic);
+    config.applyConfig(loopWait(dynamic));
   }
 
   @Override
   public void reconfigure(HagentConfig fresh, DynamicConfig dynamic) {
-    config.reconfigure(fresh, dynamic);
+    config.reconfigure(fresh, loopWait(dynamic));
   }
 
   @Override
@@ -103,12 +113,12 @@ public final class PostgresController implements Postgres {
 
   @Override
   public boolean canRewind(DynamicConfig dynamic) {
-    return rewinder.canRewind(dynamic);
+    return rewinder.canRewind(loopWait(dynamic));
   }
 
   @Override
   public boolean rewind(Member leader, DynamicConfig dynamic) {
-    return rewinder.rewind(leader, dynamic);
+    return rewinder.rewind(leader, loopWait(dynamic));
   }
 
   @Override

@@ -29,13 +29,6 @@ class SystemdNotifyIT {
   }
 
   @Test
-  void withoutNotifySocketNothingRuns() {
-    SystemdNotify notify = new SystemdNotify(Map.of(), "/nonexistent/systemd-notify", 42);
-    assertFalse(notify.enabled());
-    assertFalse(notify.ready());
-  }
-
-  @Test
   void sendsReadyAndOurPid() throws Exception {
     assumeTrue(onPath("systemd-notify") && onPath("python3"), "needs systemd-notify and python3");
     Path socket = dir.resolve("notify.sock");

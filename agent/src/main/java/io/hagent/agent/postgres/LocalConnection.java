@@ -24,9 +24,29 @@ final class LocalConnection implements AutoCloseable {
 
   private final String url;
   private final Properties props;
+  private final String target;
+  private final String password;
+  private final ConnectFailureLog failures;
   private Connection connection;
 
   LocalConnection(String host, int port, String database, Credentials user, boolean replication) {
+    this(host, port, database, user, replication, null);
+  }
+
+  /**
+   * @param failures where a failed connection attempt says why (null: the caller reports the
+   *     exception itself)
+   */
+  LocalConnection(
+      String host,
+      int port,
+      String database,
+      Credentials user,
+      boolean replication,
+      ConnectFailureLog failures) {
+    this.target = hostForUrl(host) + ":" + port + " as " + user.username();
+    this.password = user.password();
+    this.failures = failures;
     this.url = "jdbc:postgresql://" + hostForUrl(host) + ":" + port + "/" + database;
     this.props = new Properties();
     props.setProperty("user", user.username());
@@ -54,7 +74,14 @@ final class LocalConnection implements AutoCloseable {
 
   private synchronized Connection connection() throws SQLException {
     if (connection == null || connection.isClosed()) {
-      connection = DriverManager.getConnection(url, props);
+      try {
+        connection = DriverManager.getConnection(url, props);
+      } catch (SQLException e) {
+        if (failures != null) {
+          failures.failed(target, e, password);
+        }
+        throw e;
+      }
       connection.setAutoCommit(true);
     }
     return connection;

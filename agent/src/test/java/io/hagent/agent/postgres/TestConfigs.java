@@ -30,6 +30,25 @@ final class TestConfigs {
       Path pgpass,
       Map<String, Object> localParameters,
       String postBootstrap) {
+    return node(
+        name,
+        dataDir,
+        port,
+        pgpass,
+        localParameters,
+        postBootstrap,
+        new Credentials("postgres", SUPERUSER_PASSWORD, Map.of()));
+  }
+
+  /** The same with other superuser credentials (a wrong password, an sslmode). */
+  static HagentConfig node(
+      String name,
+      Path dataDir,
+      int port,
+      Path pgpass,
+      Map<String, Object> localParameters,
+      String postBootstrap,
+      Credentials superuser) {
     PostgresqlConfig pg =
         new PostgresqlConfig(
             "127.0.0.1",
@@ -42,7 +61,7 @@ final class TestConfigs {
             Map.of(),
             pgpass.toString(),
             "postgres",
-            new Credentials("postgres", SUPERUSER_PASSWORD, Map.of()),
+            superuser,
             new Credentials("replicator", REPLICATION_PASSWORD, Map.of()),
             null,
             localParameters,

@@ -45,7 +45,7 @@ import org.slf4j.LoggerFactory;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class PostgresControllerTest {
+class PostgresControllerIT {
   private static final DynamicConfig DYNAMIC =
       DynamicConfig.from(
           Map.of("postgresql", Map.of("use_pg_rewind", true, "parameters", Map.of())));

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** EtcdDcs against a real etcd; each test works under its own scope. */
-class EtcdDcsTest {
+class EtcdDcsIT {
 
   private static final int TTL = 3;
   private static final int RETRY = 3;

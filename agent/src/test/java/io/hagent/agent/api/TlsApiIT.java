@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** HTTPS with certificates made by openssl at test time: key formats and verify_client modes. */
-class TlsApiTest {
+class TlsApiIT {
   @TempDir static Path dir;
   private static final String KEY_PASSWORD = "key-pass-123";
   private static final String AUTH =

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** etcd with authentication enabled: the right password works, a wrong one is a clear error. */
-class EtcdDcsAuthTest {
+class EtcdDcsAuthIT {
 
   private static final String PASSWORD = "s3cret-Pw";
   private static EtcdProcess etcd;

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
 /** With etcd down every call fails within the retry timeout; after a restart it works again. */
-class EtcdDcsOutageTest {
+class EtcdDcsOutageIT {
 
   private static final int TTL = 20;
   private static final int RETRY = 3;

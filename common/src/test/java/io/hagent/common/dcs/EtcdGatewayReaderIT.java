@@ -24,7 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The JSON-gateway read against a real etcd returns what the jetcd read returns. */
-class EtcdGatewayReaderTest {
+class EtcdGatewayReaderIT {
 
   private static final Duration DEADLINE = Duration.ofSeconds(5);
   private static EtcdProcess etcd;

@@ -1,0 +1,235 @@
+package io.hagent.agent.postgres;
+
+import io.hagent.common.cluster.HostPort;
+import io.hagent.common.cluster.Member;
+import io.hagent.common.config.Credentials;
+import io.hagent.common.config.DynamicConfig;
+import io.hagent.common.config.HagentConfig;
+import io.hagent.common.config.PostgresqlConfig;
+import java.io.IOException;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What goes into the files hagent owns for a role (Patroni's {@code ConfigHandler}):
+ * postgresql.conf with the effective parameters and the recovery settings, pg_hba.conf,
+ * standby.signal and pgpass ({@link ConfFiles} knows their format), and when a running server
+ * reloads them. Remembers what it last wrote and which member the recovery settings follow.
+ */
+final class ConfigWriter {
+  private static final Logger LOG = LoggerFactory.getLogger(ConfigWriter.class);
+
+  private final LocalInstance pg;
+
+  /** The member our recovery settings follow; null = unknown or none. */
+  private volatile Member following;
+
+  /** The parameters last written to postgresql.conf, for pending_restart's new_value. */
+  private volatile Map<String, String> written = Map.of();
+
+  ConfigWriter(LocalInstance pg) {
+    this.pg = pg;
+  }
+
+  Map<String, String> written() {
+    return written;
+  }
+
+  /** After a promotion: the recovery settings follow nobody any more. */
+  void promoted() {
+    following = null;
+  }
+
+  /** See {@link Postgres#follow}. */
+  boolean follow(Member leader, DynamicConfig dynamic) {
+    Map<String, String> before = pg.files().readWrittenSettings();
+    SortedMap<String, String> wanted = recoveryParams(leader, dynamic);
+    boolean changed = false;
+    for (String key : List.of("primary_conninfo", "primary_slot_name", "restore_command")) {
+      if (!Objects.equals(before.get(key), wanted.get(key))) {
+        changed = true;
+      }
+    }
+    if (!changed && pg.files().isStandby()) {
+      following = leader;
+      return false;
+    }
+    try {
+      write(false, leader, dynamic);
+    } catch (IOException e) {
+      LOG.error("could not write the configuration: {}", e.getMessage());
+      return false;
+    }
+    if (pg.postmasterRunning()) {
+      reload();
+    }
+    return true;
+  }
+
+  /** See {@link Postgres#applyConfig}. */
+  void applyConfig(DynamicConfig dynamic) {
+    Map<String, String> before = written;
+    try {
+      boolean standby = pg.files().isStandby();
+      if (standby && following == null) {
+        writeKeepingRecovery(dynamic);
+      } else {
+        write(!standby, following, dynamic);
+      }
+      if (pg.postmasterRunning()) {
+        logChanges(before, written);
+        reload();
+      }
+    } catch (IOException e) {
+      LOG.error("could not write the configuration: {}", e.getMessage());
+    }
+  }
+
+  /** See {@link Postgres#reconfigure}. */
+  void reconfigure(HagentConfig fresh, DynamicConfig dynamic) {
+    if (!pg.replaceConfig(fresh)) {
+      return;
+    }
+    if (!pg.postmasterRunning()) {
+      // nothing to reload: start() writes the files from the new section
+      return;
+    }
+    LOG.info("PostgreSQL configuration items changed, reloading configuration.");
+    applyConfig(dynamic);
+  }
+
+  /** Patroni's "Changed X from A to B" lines; the old value is what the server runs with now. */
+  private void logChanges(Map<String, String> before, Map<String, String> after) {
+    if (before.isEmpty() || before.equals(after)) {
+      return; // nothing written yet by this agent (just started): no "before" to compare with
+    }
+    Map<String, ParameterChanges.ServerSetting> server = new HashMap<>();
+    try {
+      for (Map<String, Object> row :
+          pg.local().query("SELECT name, setting, context FROM pg_catalog.pg_settings")) {
+        server.put(
+            String.valueOf(row.get("name")),
+            new ParameterChanges.ServerSetting(
+                String.valueOf(row.get("setting")), String.valueOf(row.get("context"))));
+      }
+    } catch (SQLException e) {
+      LOG.debug("cannot read pg_settings to log the changes: {}", e.getMessage());
+      return;
+    }
+    ParameterChanges.describe(before, after, server).forEach(LOG::info);
+  }
+
+  private void reload() {
+    ProcessRunner.Result r = pg.pgCtl().reload();
+    if (!r.ok()) {
+      LOG.warn("pg_ctl reload failed: {}", r.tail());
+    }
+  }
+
+  /** Writes postgresql.conf, pg_hba.conf, standby.signal and pgpass for the given role. */
+  void write(boolean asPrimary, Member follow, DynamicConfig dynamic) throws IOException {
+    writeFiles(asPrimary, asPrimary ? Map.of() : recoveryParams(follow, dynamic), dynamic);
+    following = asPrimary ? null : follow;
+    writePgpass(follow == null ? null : follow.hostPort());
+  }
+
+  /** A replica whose leader we do not know yet (e.g. after an agent restart): keep its settings. */
+  private void writeKeepingRecovery(DynamicConfig dynamic) throws IOException {
+    Map<String, String> before = pg.files().readWrittenSettings();
+    SortedMap<String, String> recovery = recoveryParams(null, dynamic);
+    for (String key : List.of("primary_conninfo", "primary_slot_name")) {
+      if (before.get(key) != null) {
+        recovery.put(key, before.get(key));
+      }
+    }
+    writeFiles(false, recovery, dynamic);
+  }
+
+  private void writeFiles(boolean asPrimary, Map<String, String> recovery, DynamicConfig dynamic)
+      throws IOException {
+    ParameterBuilder.Effective effective =
+        ParameterBuilder.build(
+            pg.config(),
+            dynamic,
+            pg.majorVersion(),
+            asPrimary ? null : pg.pgCtl().controlData().values());
+    effective.warnings().forEach(LOG::warn);
+    pg.files().writePostgresqlConf(effective.parameters(), recovery);
+    written = effective.parameters();
+    List<String> hba = localOrDynamicHba(dynamic);
+    if (hba != null) {
+      pg.files().writeHba(hba);
+    }
+    pg.files().setStandby(!asPrimary);
+  }
+
+  /** postgresql.pg_hba of the local config, else of the dynamic one; null: neither sets it. */
+  List<String> localOrDynamicHba(DynamicConfig dynamic) {
+    return pg.pg().pgHba() != null ? pg.pg().pgHba() : dynamic.pgHba();
+  }
+
+  /** primary_conninfo, primary_slot_name, recovery_target_timeline and recovery_conf (§5.4). */
+  private SortedMap<String, String> recoveryParams(Member follow, DynamicConfig dynamic) {
+    PostgresqlConfig section = pg.pg();
+    SortedMap<String, String> out = new TreeMap<>();
+    if (section.recoveryConf() != null) {
+      section
+          .recoveryConf()
+          .forEach(
+              (k, v) -> {
+                if (v != null) {
+                  out.put(k, ParameterBuilder.render(v));
+                }
+              });
+    }
+    HostPort leader = follow == null ? null : follow.hostPort();
+    if (leader != null) {
+      out.put(
+          "primary_conninfo",
+          ConnInfo.primaryConninfo(
+              leader,
+              pg.database(),
+              section.replication(),
+              pg.pgpass(),
+              pg.config().name(),
+              pg.majorVersion()));
+      if (dynamic.useSlots()) {
+        out.put("primary_slot_name", SlotNames.slotName(pg.config().name()));
+      }
+    }
+    out.put("recovery_target_timeline", "latest");
+    return out;
+  }
+
+  /**
+   * The pgpass file: the superuser for local connections, and the replication, rewind and superuser
+   * roles for {@code remote} (the member we clone from, follow or rewind from).
+   */
+  void writePgpass(HostPort remote) throws IOException {
+    PostgresqlConfig section = pg.pg();
+    List<ConfFiles.PgpassEntry> entries = new ArrayList<>();
+    String localPort = String.valueOf(section.port());
+    entries.add(entry(section.localHost(), localPort, section.superuser()));
+    if (remote != null) {
+      String port = String.valueOf(remote.port());
+      entries.add(entry(remote.host(), port, section.replication()));
+      if (section.rewind() != null) {
+        entries.add(entry(remote.host(), port, section.rewind()));
+      }
+      entries.add(entry(remote.host(), port, section.superuser()));
+    }
+    ConfFiles.writePgpass(pg.pgpass(), entries);
+  }
+
+  private static ConfFiles.PgpassEntry entry(String host, String port, Credentials c) {
+    return new ConfFiles.PgpassEntry(host, port, "*", c.username(), c.password());
+  }
+}

@@ -6,6 +6,7 @@ import io.hagent.common.config.Credentials;
 import io.hagent.common.config.DynamicConfig;
 import io.hagent.common.config.HagentConfig;
 import io.hagent.common.config.PostgresqlConfig;
+import io.hagent.common.util.ShellWords;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -315,8 +316,14 @@ public final class PostgresController implements Postgres {
     if (script == null || script.isBlank()) {
       return true;
     }
+    List<String> cmd;
+    try {
+      cmd = new ArrayList<>(ShellWords.split(script)); // as Patroni: shlex.split(...) + [url]
+    } catch (ShellWords.SplitException e) {
+      LOG.error("post_bootstrap script {} failed: {}", script, e.getMessage());
+      return false;
+    }
     writePgpass(null);
-    List<String> cmd = new ArrayList<>(List.of(script.trim().split("\\s+")));
     cmd.add(
         ConnInfo.url(
             new HostPort(pg.localHost(), pg.port()), pg.superuser().username(), database()));

@@ -16,6 +16,11 @@ import java.util.stream.Collectors;
  *
  * <p>One row per setting. When a feature lands, delete its row (and the test line that expects its
  * sentence).
+ *
+ * <p>Not rows, on purpose: {@code synchronous_node_count}, {@code maximum_lag_on_syncnode}, {@code
+ * primary_stop_timeout} and the tags {@code nosync}/{@code sync_priority} only matter in
+ * synchronous mode, whose own row already warns; etcd's {@code use_proxies} changes nothing since
+ * hagent never discovers etcd members; {@code srv} alone is refused by the loader.
  */
 public final class UnimplementedSettings {
   private UnimplementedSettings() {}
@@ -55,6 +60,14 @@ public final class UnimplementedSettings {
   private static final String SLOTS_INSTEAD =
       "permanent slots are not created, and the leader drops every inactive physical slot"
           + " that belongs to no member";
+
+  /**
+   * Today's behaviour for replicatefrom/nostream: the node follows the leader with its own slot
+   * name, while the leader creates no slot for a member with these tags.
+   */
+  private static final String NO_SLOT_FOR_ME =
+      "this node streams from the leader, which keeps no replication slot for it (while use_slots"
+          + " is on, streaming fails: the slot does not exist)";
 
   private static final String DYNAMIC_ONLY =
       "set it in the dynamic configuration (bootstrap.dcs, hactl edit-config)";
@@ -183,16 +196,8 @@ public final class UnimplementedSettings {
               v -> "required".equals(watchdogMode(v)),
               Kind.PLANNED,
               "no watchdog device is opened and this node still becomes leader without one"),
-          new Rule(
-              "tags.replicatefrom",
-              NOT_EMPTY,
-              Kind.PLANNED,
-              "this node replicates from the leader, not from that member"),
-          new Rule(
-              "tags.nostream",
-              TRUE,
-              Kind.PLANNED,
-              "this node streams from the leader like any replica"),
+          new Rule("tags.replicatefrom", NOT_EMPTY, Kind.PLANNED, NO_SLOT_FOR_ME),
+          new Rule("tags.nostream", TRUE, Kind.PLANNED, NO_SLOT_FOR_ME),
           new Rule(
               "restapi.thread_pool_size",
               PRESENT,

@@ -271,9 +271,11 @@ public final class UnimplementedSettings {
         "",
         out);
     apply(DYNAMIC, DynamicConfig.mapOf(at(tree, "bootstrap")).get("dcs"), "bootstrap.dcs.", out);
-    for (String key : ConfigLoader.TOLERATED) {
+    for (String key : tree.keySet()) { // in file order (TOLERATED is an unordered set)
       Object v = tree.get(key);
-      if (v == null || LOCAL.stream().anyMatch(r -> r.path().equals(key))) {
+      if (v == null
+          || !ConfigLoader.TOLERATED.contains(key)
+          || LOCAL.stream().anyMatch(r -> r.path().equals(key))) {
         continue;
       }
       List<Rule> feature = DYNAMIC.stream().filter(r -> r.path().equals(key)).toList();

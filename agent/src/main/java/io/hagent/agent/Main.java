@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -80,8 +81,10 @@ public final class Main implements Callable<Integer> {
       return 1;
     }
     if (validateConfig) {
-      List<String> problems = ConfigLoader.validate(configFile, System.getenv());
+      ConfigLoader.Check check = ConfigLoader.check(configFile, System.getenv());
+      List<String> problems = check.problems();
       problems.forEach(p -> System.err.println(p));
+      check.warnings().forEach(w -> System.err.println("WARNING: " + w));
       if (problems.isEmpty()) {
         System.out.println("configuration is valid");
         return 0;
@@ -94,19 +97,22 @@ public final class Main implements Callable<Integer> {
               + " user that owns the data directory (e.g. 'postgres').");
       return 1;
     }
-    HagentConfig config;
+    ConfigLoader.Loaded loaded;
     try {
-      config = ConfigLoader.load(configFile, System.getenv());
+      loaded = ConfigLoader.loadWithWarnings(configFile, System.getenv());
     } catch (ConfigException e) {
       e.problems().forEach(p -> System.err.println(p));
       return 1;
     }
+    HagentConfig config = loaded.config();
     try {
       LogSetup.apply(config.log());
     } catch (IllegalArgumentException e) {
       System.err.println("hagent: " + e.getMessage());
       return 1;
     }
+    // After LogSetup, so that they appear in the agent's own format and log file.
+    loaded.warnings().forEach(w -> LoggerFactory.getLogger(ConfigLoader.class).warn(w));
     return new Agent(config, configFile).run();
   }
 

@@ -4,6 +4,7 @@ import io.hagent.common.cluster.HostPort;
 import io.hagent.common.config.BootstrapConfig;
 import io.hagent.common.config.DynamicConfig;
 import io.hagent.common.config.PostgresqlConfig;
+import io.hagent.common.util.ShellWords;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -112,9 +113,15 @@ final class Bootstrapper {
     if (script == null || script.isBlank()) {
       return true;
     }
+    List<String> cmd;
+    try {
+      cmd = new ArrayList<>(ShellWords.split(script)); // as Patroni: shlex.split(...) + [url]
+    } catch (ShellWords.SplitException e) {
+      LOG.error("post_bootstrap script {} failed: {}", script, e.getMessage());
+      return false;
+    }
     config.writePgpass(null);
     PostgresqlConfig section = pg.pg();
-    List<String> cmd = new ArrayList<>(List.of(script.trim().split("\\s+")));
     cmd.add(
         ConnInfo.url(
             new HostPort(section.localHost(), section.port()),

@@ -25,7 +25,8 @@ final class AgentSectionsParser {
           "http_extra_headers",
           "https_extra_headers",
           "request_queue_size",
-          "server_tokens");
+          "server_tokens",
+          "thread_pool_size");
 
   static final Set<String> CTL_KEYS =
       Set.of("insecure", "cacert", "certfile", "keyfile", "keyfile_password", "authentication");
@@ -72,6 +73,7 @@ final class AgentSectionsParser {
     if (queue < 0 || queue > 4096) {
       r.problem("request_queue_size", "expected an integer between 0 and 4096");
     }
+    r.intValue("thread_pool_size", 5); // only checked: see UnimplementedSettings
     String tokens = r.str("server_tokens");
     if (tokens != null
         && !Set.of("original", "productonly", "minimal").contains(tokens.toLowerCase())) {

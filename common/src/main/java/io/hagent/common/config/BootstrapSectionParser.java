@@ -1,5 +1,6 @@
 package io.hagent.common.config;
 
+import io.hagent.common.util.ShellWords;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,7 +52,16 @@ final class BootstrapSectionParser {
     List<String> initdb = UserOptions.render(b, "initdb", INITDB_FORBIDDEN);
     List<String> hba = b.stringList("pg_hba");
     Map<String, Object> users = Collections.unmodifiableMap(b.mapAt("users"));
-    String post = b.has("post_bootstrap") ? b.str("post_bootstrap") : b.str("post_init");
+    String postKey = b.has("post_bootstrap") ? "post_bootstrap" : "post_init";
+    String post = b.str(postKey);
+    if (post != null) {
+      try {
+        ShellWords.split(post);
+      } catch (ShellWords.SplitException e) {
+        // Patroni loads such a file too and fails only when it bootstraps a new cluster.
+        b.warning(postKey, e.getMessage() + ": a bootstrap of a new cluster will fail");
+      }
+    }
     return new BootstrapConfig(
         dcsMap, List.copyOf(initdb), hba == null ? List.of() : List.copyOf(hba), users, post);
   }

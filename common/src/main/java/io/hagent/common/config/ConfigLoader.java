@@ -35,7 +35,7 @@ public final class ConfigLoader {
    * file may override) or ignores as Patroni does (thread tuning; {@code recovery_conf} outside
    * {@code postgresql:}, common in copied configs). Kept in {@link HagentConfig#raw()}.
    */
-  private static final Set<String> TOLERATED =
+  static final Set<String> TOLERATED =
       Set.of(
           "thread_pool_size",
           "thread_stack_size",
@@ -106,6 +106,34 @@ public final class ConfigLoader {
         || path.startsWith("postgresql.");
   }
 
+  /**
+   * A loaded configuration and its warnings: duplicate YAML keys, and the settings hagent accepts
+   * but does not act on ({@link UnimplementedSettings}), each naming its path.
+   */
+  public record Loaded(HagentConfig config, List<String> warnings) {}
+
+  /** As {@link #load}, keeping the warnings for the caller to log. */
+  public static Loaded loadWithWarnings(Path file, Map<String, String> env) throws ConfigException {
+    Problems problems = new Problems();
+    HagentConfig config = build(file, env == null ? Map.of() : env, problems);
+    if (!problems.isEmpty()) {
+      throw new ConfigException(problems.list());
+    }
+    return new Loaded(config, problems.warnings());
+  }
+
+  /** What {@code --validate-config} prints: the problems (fatal) and the warnings. */
+  public record Check(List<String> problems, List<String> warnings) {}
+
+  /**
+   * For {@code hagent --validate-config FILE}: problems and warnings, both empty if all is well.
+   */
+  public static Check check(Path file, Map<String, String> env) {
+    Problems problems = new Problems();
+    build(file, env == null ? Map.of() : env, problems);
+    return new Check(problems.list(), problems.warnings());
+  }
+
   /** For {@code hagent --validate-config FILE}: every problem, empty when the config is valid. */
   public static List<String> validate(Path file, Map<String, String> env) {
     try {
@@ -147,6 +175,7 @@ public final class ConfigLoader {
     Map<String, Object> tags = Collections.unmodifiableMap(new LinkedHashMap<>(root.mapAt("tags")));
     WatchdogConfig watchdog = AgentSectionsParser.watchdog(root);
     LogConfig log = AgentSectionsParser.log(root);
+    UnimplementedSettings.inLocal(tree).forEach(w -> problems.warn("", w));
     return new HagentConfig(
         scope,
         namespace,

@@ -10,7 +10,8 @@ import java.util.Map;
  * sanity rule of §3.1 applied.
  *
  * @param raw the JSON as stored (what GET /config returns)
- * @param warnings adjustments made by the sanity rule, to be logged
+ * @param warnings adjustments made by the sanity rule, and the settings turned on here that hagent
+ *     does not implement yet ({@link UnimplementedSettings}); logged when the config key changes
  */
 public record DynamicConfig(
     int ttl,
@@ -76,6 +77,7 @@ public record DynamicConfig(
         j.containsKey("primary_stop_timeout")
             ? j.get("primary_stop_timeout")
             : j.get("master_stop_timeout");
+    warnings.addAll(UnimplementedSettings.inDynamic(j));
     @SuppressWarnings("unchecked")
     List<String> hba = pg.get("pg_hba") instanceof List<?> l ? (List<String>) l : null;
     return new DynamicConfig(

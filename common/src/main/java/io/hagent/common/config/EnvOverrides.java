@@ -34,7 +34,8 @@ final class EnvOverrides {
           "http_extra_headers",
           "https_extra_headers",
           "request_queue_size",
-          "server_tokens");
+          "server_tokens",
+          "thread_pool_size");
 
   private static final List<String> CTL_KEYS =
       List.of("insecure", "cacert", "certfile", "keyfile", "keyfile_password");
@@ -86,7 +87,8 @@ final class EnvOverrides {
 
   static Map<String, Object> from(Map<String, String> env, Problems problems) {
     Map<String, Object> tree = new LinkedHashMap<>();
-    for (String key : List.of("name", "scope", "namespace")) {
+    for (String key :
+        List.of("name", "scope", "namespace", "thread_pool_size", "thread_stack_size")) {
       put(tree, env, P + key.toUpperCase(Locale.ROOT), key);
     }
     section(tree, env, "log", LOG_KEYS, problems);

@@ -4,10 +4,20 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Collects every configuration problem, each prefixed by its YAML path, so all are shown at once.
+ * Collects every configuration problem, each prefixed by its YAML path, so all are shown at once;
+ * and the warnings (the file loads, but something in it is probably not what its author meant).
  */
 final class Problems {
   private final List<String> list = new ArrayList<>();
+  private final List<String> warnings = new ArrayList<>();
+
+  void warn(String path, String message) {
+    warnings.add(path.isEmpty() ? message : path + ": " + message);
+  }
+
+  List<String> warnings() {
+    return List.copyOf(warnings);
+  }
 
   void add(String path, String message) {
     list.add(path.isEmpty() ? message : path + ": " + message);

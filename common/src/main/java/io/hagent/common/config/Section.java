@@ -47,6 +47,11 @@ final class Section {
     problems.add(key == null ? path : path(key), message);
   }
 
+  /** Something that loads but is probably not what the author meant. */
+  void warning(String key, String message) {
+    problems.warn(key == null ? path : path(key), message);
+  }
+
   void problemAt(String fullPath, String message) {
     problems.add(fullPath, message);
   }

@@ -1,6 +1,7 @@
 package io.hagent.common.config;
 
 import java.io.IOException;
+import java.io.StringReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,6 +15,7 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.Node;
 
 /**
  * Reads Patroni YAML (YAML 1.1 like PyYAML, so {@code on}/{@code yes} are booleans) from a file, a
@@ -61,7 +63,13 @@ final class YamlSource {
   static Map<String, Object> parse(String text, String origin, Problems problems) {
     Object doc;
     try {
-      doc = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
+      LoaderOptions options = new LoaderOptions();
+      options.setWarnOnDuplicateKeys(false); // reported below, in our words, instead of via JUL
+      Node tree = new Yaml(new SafeConstructor(options)).compose(new StringReader(text));
+      if (tree != null) {
+        DuplicateKeys.report(tree, origin, problems);
+      }
+      doc = new Yaml(new SafeConstructor(options)).load(text);
     } catch (MarkedYAMLException e) {
       // Only the problem and position: SnakeYAML's snippet could echo a password line.
       Mark m = e.getProblemMark();

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Marker;
+import org.slf4j.MarkerFactory;
 
 /**
  * A Python {@code logging} format string ({@code log.format}, e.g. Patroni's default {@code
@@ -23,6 +25,12 @@ import java.util.regex.Pattern;
 public final class PythonLogFormat {
   /** Patroni's default {@code log.format}. */
   public static final String DEFAULT = "%(asctime)s %(levelname)s: %(message)s";
+
+  /**
+   * Marks an ERROR event that Patroni logs with logger.fatal/critical: it is printed as {@code
+   * CRITICAL} (level number 50). Logback has no level above ERROR, so filters treat it as ERROR.
+   */
+  public static final Marker CRITICAL = MarkerFactory.getMarker("CRITICAL");
 
   private static final Pattern FIELD =
       Pattern.compile("%\\((\\w+)\\)([#0\\- +]*)(\\d*)(?:\\.(\\d+))?[hlL]?([diouxXeEfFgGcrsa])");
@@ -179,9 +187,9 @@ public final class PythonLogFormat {
       case "relativeCreated":
         return (double) (millis - START_MILLIS);
       case "levelname":
-        return levelName(event.getLevel());
+        return critical(event) ? "CRITICAL" : levelName(event.getLevel());
       case "levelno":
-        return (long) levelNumber(event.getLevel());
+        return critical(event) ? 50L : (long) levelNumber(event.getLevel());
       case "name":
         return event.getLoggerName();
       case "message":
@@ -273,6 +281,11 @@ public final class PythonLogFormat {
 
   private static boolean isText(Part p) {
     return p.type() == 's' || p.type() == 'r' || p.type() == 'a';
+  }
+
+  private static boolean critical(ILoggingEvent event) {
+    List<Marker> markers = event.getMarkerList();
+    return event.getLevel() == Level.ERROR && markers != null && markers.contains(CRITICAL);
   }
 
   /** Python's level names: WARNING, not logback's WARN. */

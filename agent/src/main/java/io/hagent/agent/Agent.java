@@ -6,7 +6,7 @@ import io.hagent.agent.ha.HaLoop.FatalError;
 import io.hagent.agent.ha.LeaderLease;
 import io.hagent.agent.ha.LeaseGuard;
 import io.hagent.agent.ha.Management;
-import io.hagent.agent.logging.PythonLogFormat;
+import io.hagent.agent.logging.LogMarkers;
 import io.hagent.agent.postgres.PostgresController;
 import io.hagent.common.Version;
 import io.hagent.common.cluster.Cluster;
@@ -69,7 +69,7 @@ final class Agent {
       if (AgentStartupGuard.anotherNodeRuns(
           cluster, config.name(), AgentStartupGuard.http(restClient()))) {
         LOG.error(
-            PythonLogFormat.CRITICAL,
+            LogMarkers.CRITICAL,
             "Can't start; there is already a node named '{}' running",
             config.name());
         dcs.close();

@@ -43,6 +43,7 @@ class StartupScenariosTest {
                   + "' running"),
           text);
       assertFalse(text.contains("REST API listening"), text);
+      assertFalse(text.contains("Exception"), text);
     } finally {
       second.kill();
     }

@@ -11,7 +11,6 @@ import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Marker;
-import org.slf4j.MarkerFactory;
 
 /**
  * A Python {@code logging} format string ({@code log.format}, e.g. Patroni's default {@code
@@ -25,12 +24,6 @@ import org.slf4j.MarkerFactory;
 public final class PythonLogFormat {
   /** Patroni's default {@code log.format}. */
   public static final String DEFAULT = "%(asctime)s %(levelname)s: %(message)s";
-
-  /**
-   * Marks an ERROR event that Patroni logs with logger.fatal/critical: it is printed as {@code
-   * CRITICAL} (level number 50). Logback has no level above ERROR, so filters treat it as ERROR.
-   */
-  public static final Marker CRITICAL = MarkerFactory.getMarker("CRITICAL");
 
   private static final Pattern FIELD =
       Pattern.compile("%\\((\\w+)\\)([#0\\- +]*)(\\d*)(?:\\.(\\d+))?[hlL]?([diouxXeEfFgGcrsa])");
@@ -283,9 +276,12 @@ public final class PythonLogFormat {
     return p.type() == 's' || p.type() == 'r' || p.type() == 'a';
   }
 
+  /** An ERROR event marked {@link LogMarkers#CRITICAL} (compared by name: see LogMarkers). */
   private static boolean critical(ILoggingEvent event) {
     List<Marker> markers = event.getMarkerList();
-    return event.getLevel() == Level.ERROR && markers != null && markers.contains(CRITICAL);
+    return event.getLevel() == Level.ERROR
+        && markers != null
+        && markers.stream().anyMatch(m -> LogMarkers.CRITICAL_NAME.equals(m.getName()));
   }
 
   /** Python's level names: WARNING, not logback's WARN. */

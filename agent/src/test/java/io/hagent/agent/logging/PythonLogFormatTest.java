@@ -51,7 +51,7 @@ class PythonLogFormatTest {
     assertEquals("ERROR 40", f.render(event(Level.ERROR, "a", "m"), "m"));
     assertEquals("DEBUG 10", f.render(event(Level.DEBUG, "a", "m"), "m"));
     LoggingEvent critical = event(Level.ERROR, "a", "m");
-    critical.addMarker(PythonLogFormat.CRITICAL);
+    critical.addMarker(LogMarkers.CRITICAL);
     assertEquals("CRITICAL 50", f.render(critical, "m"));
   }
 

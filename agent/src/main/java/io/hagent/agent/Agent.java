@@ -6,22 +6,19 @@ import io.hagent.agent.ha.HaLoop.FatalError;
 import io.hagent.agent.ha.LeaderLease;
 import io.hagent.agent.ha.LeaseGuard;
 import io.hagent.agent.ha.Management;
+import io.hagent.agent.logging.LogMarkers;
 import io.hagent.agent.postgres.PostgresController;
 import io.hagent.common.Version;
-import io.hagent.common.cluster.Member;
+import io.hagent.common.cluster.Cluster;
 import io.hagent.common.config.ConfigLoader;
 import io.hagent.common.config.DynamicConfig;
 import io.hagent.common.config.HagentConfig;
 import io.hagent.common.dcs.Dcs;
-import io.hagent.common.dcs.DcsException;
 import io.hagent.common.dcs.EtcdDcs;
 import io.hagent.common.rest.RestClient;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -41,29 +38,14 @@ final class Agent {
     this.configFile = configFile;
   }
 
-  /**
-   * §3.2: refuse to start when a member key with our name exists and its REST API says it is alive,
-   * so two agents never manage one member. A DCS or network error counts as "no".
-   */
-  private boolean anotherNodeRunsUnderMyName(Dcs dcs) {
-    try {
-      Optional<Member> me = dcs.readCluster().member(config.name());
-      if (me.isEmpty() || me.get().apiUrl() == null) {
-        return false;
-      }
-      String liveness = me.get().apiUrl().replaceFirst("/patroni$", "") + "/liveness";
-      RestClient client =
-          new RestClient(
-              config.restapi().username(),
-              config.restapi().password(),
-              config.restapi().cafile(),
-              config.restapi().certfile(),
-              config.restapi().keyfile(),
-              true);
-      return client.get(liveness, Duration.ofSeconds(2)).status() == 200;
-    } catch (DcsException | IOException | RuntimeException e) {
-      return false;
-    }
+  private RestClient restClient() {
+    return new RestClient(
+        config.restapi().username(),
+        config.restapi().password(),
+        config.restapi().cafile(),
+        config.restapi().certfile(),
+        config.restapi().keyfile(),
+        true);
   }
 
   private Map<?, ?> restapiRaw() {
@@ -82,8 +64,19 @@ final class Agent {
     Dcs dcs =
         EtcdDcs.create(
             config.etcd(), config.keys(), config.name(), initial.ttl(), initial.retryTimeout());
-    if (anotherNodeRunsUnderMyName(dcs)) {
-      LOG.error("Can't start; there is already a node named '{}' running", config.name());
+    try {
+      Cluster cluster = AgentStartupGuard.awaitCluster(dcs::readCluster, Thread::sleep);
+      if (AgentStartupGuard.anotherNodeRuns(
+          cluster, config.name(), AgentStartupGuard.http(restClient()))) {
+        LOG.error(
+            LogMarkers.CRITICAL,
+            "Can't start; there is already a node named '{}' running",
+            config.name());
+        dcs.close();
+        return 1;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
       dcs.close();
       return 1;
     }

@@ -30,6 +30,13 @@ final class FailoverAction {
     String name = ctl.clusterName(clusterArg);
     ClusterStore store = ctl.store(name);
     Cluster cluster = store.readCluster();
+    if (switchover
+        && cluster.isPaused()
+        && Schedule.parse(scheduled, ctl.clock.getZone()) != null) {
+      // Nothing the operator could answer makes a scheduled switchover possible in pause: say so
+      // before the topology and the prompts rather than after them.
+      throw new CtlException("Can't schedule switchover in the paused state");
+    }
     ctl.out.println("Current cluster topology");
     MemberListing.print(ctl.out, cluster, name, false, "pretty");
 

@@ -186,6 +186,42 @@ class HactlCommandsTest {
   }
 
   @Test
+  void scheduledSwitchoverInPauseFailsBeforeTopologyOrPrompts() {
+    store = new FakeStore(FakeStore.batman(api, api, Map.of("ttl", 30, "pause", true)));
+    for (List<String> args :
+        List.of(
+            List.of("switchover", "--scheduled", "2030-01-01T12:00"),
+            List.of("switchover", "--scheduled", "2030-01-01T12:00+02:00", "--force"),
+            List.of(
+                "switchover",
+                "--leader",
+                "postgresql0",
+                "--candidate",
+                "postgresql1",
+                "--scheduled",
+                "2030-01-01T12:00"))) {
+      out.reset();
+      err.reset();
+      // Answers on stdin that would carry the switchover through if they were read.
+      assertEquals(
+          1, run("postgresql0\npostgresql1\ny\n", args.toArray(String[]::new)), args.toString());
+      assertEquals(
+          "Error: Can't schedule switchover in the paused state\n", err(), args.toString());
+      assertEquals("", out(), args.toString());
+    }
+    assertTrue(requests.isEmpty(), requests.toString());
+    assertTrue(store.writes.isEmpty(), store.writes.toString());
+
+    // "now" is not a schedule: in pause the switchover to a named candidate goes ahead.
+    assertEquals(
+        0, run("", "switchover", "--candidate", "postgresql1", "--scheduled", "now", "--force"));
+    assertEquals(
+        List.of(
+            "POST /switchover {\"leader\":\"postgresql0\",\"candidate\":\"postgresql1\"} auth=Basic YWRtaW46cHc="),
+        requests);
+  }
+
+  @Test
   void switchoverDeclinedChangesNothing() {
     assertEquals(1, run("\npostgresql1\nnow\nn\n", "switchover"));
     assertEquals("Error: Aborting switchover\n", err());

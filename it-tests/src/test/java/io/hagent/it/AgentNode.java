@@ -126,6 +126,23 @@ public final class AgentNode {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    agent = ChildProcess.start(name(), command(), config.log(), Map.of("MALLOC_ARENA_MAX", "2"));
+    meantToRun = true;
+    return this;
+  }
+
+  /**
+   * Starts another agent process on this node's configuration file, logging to {@code log}: an
+   * operator's second service unit or copied config. The caller waits for it and reads its log.
+   */
+  public ChildProcess startSecondAgent(Path log) {
+    if (!Files.isRegularFile(config.configFile())) {
+      throw new IllegalStateException(name() + " has not been started yet: no config file");
+    }
+    return ChildProcess.start(name() + "-second", command(), log, Map.of("MALLOC_ARENA_MAX", "2"));
+  }
+
+  private List<String> command() {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(AGENT_JVM_FLAGS);
@@ -133,9 +150,7 @@ public final class AgentNode {
     cmd.add("-jar");
     cmd.add(agentJar.toString());
     cmd.add(config.configFile().toString());
-    agent = ChildProcess.start(name(), cmd, config.log(), Map.of("MALLOC_ARENA_MAX", "2"));
-    meantToRun = true;
-    return this;
+    return cmd;
   }
 
   public boolean isAgentRunning() {

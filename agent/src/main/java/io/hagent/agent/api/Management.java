@@ -5,12 +5,9 @@ import io.hagent.common.config.DynamicConfig;
 import io.hagent.common.dcs.DcsException;
 import io.hagent.common.json.Json;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +32,6 @@ final class Management {
           "POST reinitialize");
 
   private static final Set<String> ROLES = Set.of("primary", "standby_leader", "replica");
-  private static final Pattern DURATION = Pattern.compile("\\s*(-?\\d+)\\s*(ms|s|min|h|d)?\\s*");
 
   private final ManagementActions actions;
   private final Supplier<NodeSnapshot> snapshot;
@@ -167,18 +163,16 @@ final class Management {
           version = v.toString();
         }
         case "timeout" -> {
-          Integer seconds = seconds(v);
+          Integer seconds = PyValues.parseSeconds(v);
           if (seconds == null || seconds <= 0) {
             return HttpReply.text(400, "Timeout should be a positive number of seconds");
           }
           timeout = seconds;
         }
-        case "restart_pending" -> {
-          if (!(v instanceof Boolean b)) {
-            return HttpReply.text(400, "restart_pending should be a boolean");
-          }
-          restartPending = b;
-        }
+        case "restart_pending" ->
+            // Patroni asks only whether the key is there ('restart_pending' in request): every
+            // value, "True", 1 and even false, restarts only when a restart is pending.
+            restartPending = true;
         default -> {
           return HttpReply.text(400, "Unknown filter for the scheduled restart: " + e.getKey());
         }
@@ -224,53 +218,14 @@ final class Management {
     return null;
   }
 
-  /** Patroni's parse_int(value, 's'): a number, or a number with a unit (ms, s, min, h, d). */
-  static Integer seconds(Object v) {
-    if (v instanceof Integer || v instanceof Long) {
-      return (int)
-          Math.max(Integer.MIN_VALUE, Math.min(Integer.MAX_VALUE, ((Number) v).longValue()));
-    }
-    if (v instanceof Double d) {
-      return (int) Math.round(d);
-    }
-    if (!(v instanceof String text)) {
-      return null;
-    }
-    Matcher m = DURATION.matcher(text);
-    if (!m.matches()) {
-      return null;
-    }
-    long n;
-    try {
-      n = Long.parseLong(m.group(1));
-    } catch (NumberFormatException e) {
-      return null;
-    }
-    String unit = m.group(2) == null ? "s" : m.group(2);
-    long secs =
-        switch (unit) {
-          case "ms" -> Math.round(n / 1000.0);
-          case "min" -> n * 60;
-          case "h" -> n * 3600;
-          case "d" -> n * 86400;
-          default -> n;
-        };
-    return secs > Integer.MAX_VALUE ? null : (int) secs;
-  }
-
   private HttpReply reinitialize(RequestBody body) {
     RequestBody.Parsed p = body.json(true);
     if (p.error() != null) {
       return p.error();
     }
-    for (String key : List.of("force", "from_leader")) {
-      Object v = p.json().get(key);
-      if (v != null && !(v instanceof Boolean)) {
-        return HttpReply.error(400, "'" + key + "' must be true or false");
-      }
-    }
-    boolean force = Boolean.TRUE.equals(p.json().get("force"));
-    boolean fromLeader = Boolean.TRUE.equals(p.json().get("from_leader"));
+    // Patroni's parse_bool: true/on/yes/1 in any case; anything else, even garbage, is false.
+    boolean force = Boolean.TRUE.equals(PyValues.parseBool(p.json().get("force")));
+    boolean fromLeader = Boolean.TRUE.equals(PyValues.parseBool(p.json().get("from_leader")));
     Cluster cluster;
     try {
       cluster = actions.dcs().readCluster();

@@ -41,19 +41,21 @@ final class Switchover {
    * @param action {@code switchover} or {@code failover}, from the path
    */
   HttpReply post(String action, Map<String, Object> request) {
-    for (String key : List.of("leader", "candidate", "member", "scheduled_at")) {
+    // Patroni tests these values for truth: null, false, 0 and "" all mean "not given".
+    for (String key : List.of("leader", "candidate", "member")) {
       Object v = request.get(key);
-      if (v != null && !(v instanceof String)) {
+      if (PyValues.truthy(v) && !(v instanceof String)) {
+        // Patroni would compare it with member names and find none (412); say why instead.
         return HttpReply.error(400, "'" + key + "' must be a string");
       }
     }
-    String leader = blankToNull(request.get("leader"));
-    String candidate = blankToNull(request.get("candidate"));
+    String leader = given(request.get("leader"));
+    String candidate = given(request.get("candidate"));
     if (candidate == null) {
-      candidate = blankToNull(request.get("member"));
+      candidate = given(request.get("member"));
     }
     Object scheduledValue = request.get("scheduled_at");
-    boolean scheduleGiven = scheduledValue != null && !scheduledValue.toString().isEmpty();
+    boolean scheduleGiven = PyValues.truthy(scheduledValue);
     Dcs dcs = actions.dcs();
     Cluster cluster;
     try {
@@ -66,9 +68,9 @@ final class Switchover {
     LOG.info(
         "received {} request with leader={} candidate={} scheduled_at={}",
         action,
-        leader,
-        candidate,
-        scheduledValue);
+        PyValues.str(leader),
+        PyValues.str(candidate),
+        PyValues.str(scheduledValue));
 
     if (action.equals("failover") && candidate == null) {
       return HttpReply.text(400, "Failover could be performed only to a specific candidate");
@@ -229,7 +231,8 @@ final class Switchover {
     }
   }
 
-  private static String blankToNull(Object v) {
-    return v == null || v.toString().isEmpty() ? null : v.toString();
+  /** A name given in the request; null when Python would find the value false. */
+  private static String given(Object v) {
+    return PyValues.truthy(v) ? v.toString() : null;
   }
 }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Marker;
 
 /**
  * A Python {@code logging} format string ({@code log.format}, e.g. Patroni's default {@code
@@ -179,9 +180,9 @@ public final class PythonLogFormat {
       case "relativeCreated":
         return (double) (millis - START_MILLIS);
       case "levelname":
-        return levelName(event.getLevel());
+        return critical(event) ? "CRITICAL" : levelName(event.getLevel());
       case "levelno":
-        return (long) levelNumber(event.getLevel());
+        return critical(event) ? 50L : (long) levelNumber(event.getLevel());
       case "name":
         return event.getLoggerName();
       case "message":
@@ -273,6 +274,14 @@ public final class PythonLogFormat {
 
   private static boolean isText(Part p) {
     return p.type() == 's' || p.type() == 'r' || p.type() == 'a';
+  }
+
+  /** An ERROR event marked {@link LogMarkers#CRITICAL} (compared by name: see LogMarkers). */
+  private static boolean critical(ILoggingEvent event) {
+    List<Marker> markers = event.getMarkerList();
+    return event.getLevel() == Level.ERROR
+        && markers != null
+        && markers.stream().anyMatch(m -> LogMarkers.CRITICAL_NAME.equals(m.getName()));
   }
 
   /** Python's level names: WARNING, not logback's WARN. */

@@ -281,6 +281,11 @@ class ManagementApiTest {
         "failover|{\"candidate\":\"node3\"}|412|failover is not possible: no good candidates have been found",
         "switchover|{\"leader\":\"node1\",\"scheduled_at\":\"2030-01-01T00:00:00+02:00\"}|202|Switchover scheduled",
         "switchover|{\"leader\":7}|400|'leader' must be a string",
+        // Python truth: false, 0, "" and null mean "not given", as in Patroni.
+        "switchover|{\"leader\":false,\"candidate\":\"node2\"}|400|Switchover could be performed only from a specific leader",
+        "failover|{\"candidate\":0,\"member\":\"\"}|400|Failover could be performed only to a specific candidate",
+        "switchover|{\"leader\":\"node1\",\"scheduled_at\":1893456000}|422|Unable to parse scheduled timestamp",
+        "switchover|{\"leader\":\"node1\",\"scheduled_at\":true}|422|Unable to parse scheduled timestamp",
       })
   void switchoverValidation(String action, String body, int code, String text) throws Exception {
     start(threeNodes(Map.of("ttl", 30)), "node1");
@@ -303,12 +308,38 @@ class ManagementApiTest {
       value = {
         "switchover|{\"leader\":\"node1\",\"scheduled_at\":\"2030-01-01T00:00:00Z\"}|400|Can't schedule switchover in the paused state",
         "switchover|{\"leader\":\"node1\"}|400|Switchover is possible only to a specific candidate in a paused state",
+        "switchover|{\"leader\":\"node1\",\"candidate\":\"\"}|400|Switchover is possible only to a specific candidate in a paused state",
+        "failover|{\"candidate\":\"node2\",\"scheduled_at\":\"2030-01-01T00:00:00Z\"}|400|Failover can't be scheduled",
       })
   void pausedSwitchover(String action, String body, int code, String text) throws Exception {
     start(threeNodes(Map.of("ttl", 30, "pause", true)), "node1");
     Reply r = call("POST", "/" + action, body);
     assertEquals(code, r.code());
     assertEquals(text, r.body());
+  }
+
+  /**
+   * In pause a switchover or failover to a named candidate is allowed (Patroni's pause docs): the
+   * key is written as when not paused and the answer is whatever the HA loops make of it.
+   */
+  @ParameterizedTest(name = "paused {0} {1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "switchover|{\"leader\":\"node1\",\"candidate\":\"node2\"}|{\"leader\":\"node1\",\"member\":\"node2\"}|Successfully switched over to \"node2\"",
+        "switchover|{\"leader\":\"node1\",\"member\":\"node2\",\"scheduled_at\":\"\"}|{\"leader\":\"node1\",\"member\":\"node2\"}|Successfully switched over to \"node2\"",
+        "failover|{\"candidate\":\"node2\"}|{\"member\":\"node2\"}|Successfully failed over to \"node2\"",
+      })
+  void pausedSwitchoverToANamedCandidateIsCarriedOut(
+      String action, String body, String key, String answer) throws Exception {
+    Cluster c = threeNodes(Map.of("ttl", 30, "pause", true));
+    start(c, "node1");
+    dcs.afterFailoverWrite.add(withLeader(c, "node2", null));
+    Reply r = call("POST", "/" + action, body);
+    assertEquals(200, r.code(), r.body());
+    assertEquals(answer, r.body());
+    assertEquals(List.of(key), dcs.failoverWrites);
+    assertEquals(1, actions.wakes);
   }
 
   @Test
@@ -429,10 +460,14 @@ class ManagementApiTest {
         "{\"postgres_version\":\"15.x\"}|400|Invalid PostgreSQL version format: X.Y or X.Y.Z is accepted: 15.x",
         "{\"timeout\":0}|400|Timeout should be a positive number of seconds",
         "{\"timeout\":\"soon\"}|400|Timeout should be a positive number of seconds",
+        "{\"timeout\":true}|400|Timeout should be a positive number of seconds",
+        "{\"timeout\":null}|400|Timeout should be a positive number of seconds",
+        "{\"timeout\":\"-5s\"}|400|Timeout should be a positive number of seconds",
+        "{\"timeout\":\"400ms\"}|400|Timeout should be a positive number of seconds",
+        "{\"timeout\":\"30 sec\"}|400|Timeout should be a positive number of seconds",
         "{\"when\":\"now\"}|400|Unknown filter for the scheduled restart: when",
         "{\"schedule\":\"2030-01-01 10:00\"}|400|Timezone information is mandatory for the scheduled restart",
         "{\"schedule\":\"2020-01-01T10:00:00Z\"}|422|Cannot schedule restart in the past",
-        "{\"restart_pending\":\"yes\"}|400|restart_pending should be a boolean",
         "{\"role\":\"primary\",\"timeout\":\"2min\",\"postgres_version\":\"15.4\"}|200|restarted successfully",
         "{\"schedule\":\"2030-01-01T10:00:00+00:00\",\"role\":\"replica\"}|202|Restart scheduled",
       })
@@ -452,6 +487,63 @@ class ManagementApiTest {
     } else {
       assertTrue(actions.restarts.isEmpty() && actions.scheduled.isEmpty());
     }
+  }
+
+  /** The spellings Patroni's clients send, read as Patroni reads them. */
+  @ParameterizedTest(name = "restart {0} -> pending={1} timeout={2}")
+  @CsvSource(
+      delimiter = '|',
+      nullValues = "-",
+      value = {
+        "{\"restart_pending\":\"True\"}|true|-",
+        "{\"restart_pending\":true}|true|-",
+        "{\"restart_pending\":\"on\"}|true|-",
+        "{\"restart_pending\":1}|true|-",
+        // Patroni asks only whether the key is present, so even these wait for a pending restart.
+        "{\"restart_pending\":false}|true|-",
+        "{\"restart_pending\":null}|true|-",
+        "{}|-|-",
+        "{\"timeout\":30}|-|30",
+        "{\"timeout\":\"30\"}|-|30",
+        "{\"timeout\":30.0}|-|30",
+        "{\"timeout\":2.5}|-|2",
+        "{\"timeout\":\" 45 s \"}|-|45",
+        "{\"timeout\":\"1.5min\"}|-|90",
+        "{\"timeout\":\"2h\"}|-|7200",
+        "{\"timeout\":\"1d\"}|-|86400",
+        "{\"timeout\":\"2500ms\"}|-|2",
+        "{\"timeout\":\"3500ms\"}|-|4",
+        "{\"timeout\":\"0x1e\"}|-|30",
+        "{\"timeout\":\"010\"}|-|8",
+        "{\"timeout\":\"1e2\"}|-|100",
+        "{\"restart_pending\":\"True\",\"timeout\":\"60\"}|true|60",
+      })
+  void restartAcceptsPatroniSpellings(String body, Boolean pending, Integer timeout)
+      throws Exception {
+    start(threeNodes(Map.of("ttl", 30)), "node2");
+    Reply r = call("POST", "/restart", body);
+    assertEquals(200, r.code(), r.body());
+    assertEquals(List.of(new RestartRequest(pending, null, null, timeout, null)), actions.restarts);
+  }
+
+  @ParameterizedTest(name = "reinitialize {0} -> {1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "{\"force\":\"True\",\"from_leader\":\"yes\"}|force=true from_leader=true",
+        "{\"force\":\"ON\",\"from_leader\":1}|force=true from_leader=true",
+        "{\"force\":\"1\",\"from_leader\":true}|force=true from_leader=true",
+        "{\"force\":\"off\",\"from_leader\":\"False\"}|force=false from_leader=false",
+        // Not one of parse_bool's words: Patroni reads it as false rather than refusing.
+        "{\"force\":\"maybe\",\"from_leader\":1.0}|force=false from_leader=false",
+        "{\"force\":null,\"from_leader\":[]}|force=false from_leader=false",
+        "{\"force\":\" yes\"}|force=false from_leader=false",
+      })
+  void reinitializeReadsBooleansAsPatroni(String body, String seen) throws Exception {
+    start(threeNodes(Map.of("ttl", 30)), "node2");
+    Reply r = call("POST", "/reinitialize", body);
+    assertEquals(200, r.code(), r.body());
+    assertEquals(List.of(seen), actions.reinits);
   }
 
   @Test
@@ -501,7 +593,6 @@ class ManagementApiTest {
     assertEquals(List.of("force=true from_leader=true"), actions.reinits);
     actions.reinitOutcome = ActionOutcome.failure("reinitialize already in progress");
     assertEquals("reinitialize already in progress", call("POST", "/reinitialize", null).body());
-    assertEquals(400, call("POST", "/reinitialize", "{\"force\":\"yes\"}").code());
 
     dcs.cluster = withLeader(c, null, null);
     Reply leaderless = call("POST", "/reinitialize", null);

@@ -50,6 +50,9 @@ class PythonLogFormatTest {
     assertEquals("WARNING 30", f.render(event(Level.WARN, "a", "m"), "m"));
     assertEquals("ERROR 40", f.render(event(Level.ERROR, "a", "m"), "m"));
     assertEquals("DEBUG 10", f.render(event(Level.DEBUG, "a", "m"), "m"));
+    LoggingEvent critical = event(Level.ERROR, "a", "m");
+    critical.addMarker(LogMarkers.CRITICAL);
+    assertEquals("CRITICAL 50", f.render(critical, "m"));
   }
 
   @Test

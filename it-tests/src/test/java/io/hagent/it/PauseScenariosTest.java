@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -26,9 +25,6 @@ class PauseScenariosTest {
       new ClusterExtension(ClusterSpec.threeNodes().withNodes(2));
 
   @Test
-  @Disabled(
-      "issue #10 item 8: HaDecision must let the named candidate take the lock in pause;"
-          + " today the leader demotes and nobody promotes (503 status unknown, no primary)")
   void switchoverToANamedCandidateIsCarriedOutInPause() throws Exception {
     ClusterFixture c = CLUSTER.cluster();
     AgentNode old = c.waitForHealthyCluster(BOOTSTRAP);

@@ -250,6 +250,10 @@ public final class HaDecision {
       return Plan.none("not promoting because failed to update leader lock in DCS");
     }
     if (!pg.isPrimary()) {
+      Failover f = cluster.failover();
+      if (paused && f != null && in.me().equals(f.member())) {
+        return Plan.none("waiting to become primary after promote...");
+      }
       if (paused) {
         return Plan.of(
                 Kind.RELEASE_LOCK, "removed leader lock because postgres is not running as primary")

@@ -69,6 +69,11 @@ public record HaInput(
         me, cluster, pg, config, tags, lock, peers, canBootstrap, now, rewind, settings, busyWith);
   }
 
+  public HaInput withCluster(Cluster view) {
+    return new HaInput(
+        me, view, pg, config, tags, lock, peers, canBootstrap, now, rewind, local, busyWith);
+  }
+
   public HaInput busyWith(String action) {
     return new HaInput(
         me, cluster, pg, config, tags, lock, peers, canBootstrap, now, rewind, local, action);

@@ -15,12 +15,7 @@ final class LeaderRace {
   static Plan unlockedCluster(HaInput in, Cluster cluster, LocalState pg, boolean paused) {
     List<String> notes = new ArrayList<>();
     if (paused) {
-      // Pause: only a running primary takes the key, or the named candidate of a manual
-      // switchover/failover (Patroni allows those in pause), which then promotes.
-      if (pg.isPrimary() || pausedCandidate(in, cluster)) {
-        return HaDecision.acquire(in, Kind.ACQUIRE_LOCK, notes);
-      }
-      return Plan.none(HaDecision.noActionSecondary(in.me(), null));
+      return pausedUnlocked(in, cluster, pg, notes);
     }
     if (isHealthiest(in, cluster, pg, notes)) {
       return HaDecision.acquire(in, Kind.ACQUIRE_LOCK, notes);
@@ -43,15 +38,36 @@ final class LeaderRace {
         .withNotes(notes);
   }
 
-  /** In pause, a manual switchover/failover (not scheduled) naming this node as the candidate. */
-  private static boolean pausedCandidate(HaInput in, Cluster cluster) {
+  /**
+   * Pause: a running primary takes the key, and so does the named candidate of a manual
+   * switchover/failover (Patroni allows those in pause), which then promotes; while a request names
+   * another member, nobody else races. A request whose candidate has no member key any more is
+   * removed by a running primary, which then takes the key.
+   */
+  private static Plan pausedUnlocked(
+      HaInput in, Cluster cluster, LocalState pg, List<String> notes) {
     Failover f = cluster.failover();
-    return f != null
-        && !f.isEmpty()
-        && f.scheduledAt() == null
-        && in.me().equals(f.member())
-        && !in.tags().nofailover()
-        && in.pg().isReplica();
+    boolean request = f != null && !f.isEmpty() && f.scheduledAt() == null && f.member() != null;
+    if (request && !in.tags().nofailover()) {
+      if (in.me().equals(f.member())) {
+        return HaDecision.acquire(in, Kind.ACQUIRE_LOCK, notes);
+      }
+      if (!pg.isPrimary() || cluster.member(f.member()).isPresent()) {
+        return Plan.none(HaDecision.noActionSecondary(in.me(), null));
+      }
+      String kind = f.leader() == null ? "manual failover" : "switchover";
+      List<String> why =
+          List.of(kind + ": removing failover key because failover candidate is not running");
+      Cluster withoutRequest = cluster.withoutFailover();
+      Plan take = HaDecision.acquire(in.withCluster(withoutRequest), Kind.ACQUIRE_LOCK, why);
+      return new Plan(take.kind(), List.of(), take.message(), take.role(), why)
+          .then(new Effect.ClearFailover(f.modRevision()))
+          .thenAll(take);
+    }
+    if (pg.isPrimary()) {
+      return HaDecision.acquire(in, Kind.ACQUIRE_LOCK, notes);
+    }
+    return Plan.none(HaDecision.noActionSecondary(in.me(), null));
   }
 
   /** §5.6 is_healthiest_node(); appends the reason to {@code notes} when the answer is no. */

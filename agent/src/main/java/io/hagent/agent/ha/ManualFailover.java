@@ -25,9 +25,12 @@ final class ManualFailover {
       return null;
     }
     String kind = failover.leader() == null ? "manual failover" : "switchover";
+    // Patroni ends its sentences with the bare action word: "no need to failover".
+    String action = failover.leader() == null ? "failover" : "switchover";
     if (failover.scheduledAt() != null) {
       if (paused) {
-        return clear(in, failover, "Can't schedule switchover in the paused state");
+        // Patroni keeps a scheduled request until the cluster is resumed.
+        return null;
       }
       Instant at;
       try {
@@ -59,13 +62,31 @@ final class ManualFailover {
           kind + ": leader name does not match: " + failover.leader() + " != " + in.me());
     }
     if (in.me().equals(failover.member())) {
-      return clear(in, failover, kind + ": I am already the leader, no need to " + kind);
+      return clear(in, failover, kind + ": I am already the leader, no need to " + action);
+    }
+    if (paused && failover.member() == null) {
+      return clear(
+          in,
+          failover,
+          titled(kind) + " is possible only to a specific candidate in a paused state");
     }
     Optional<Member> candidate = switchoverCandidate(in, cluster, failover);
     if (candidate.isEmpty()) {
-      return clear(in, failover, kind + ": no healthy members found, " + kind + " is not possible");
+      return clear(
+          in, failover, kind + ": no healthy members found, " + action + " is not possible");
     }
     return Plans.switchover(in, kind, candidate.get());
+  }
+
+  /** Python's str.title(): "manual failover" -> "Manual Failover". */
+  private static String titled(String s) {
+    StringBuilder b = new StringBuilder(s.length());
+    boolean start = true;
+    for (char ch : s.toCharArray()) {
+      b.append(start ? Character.toUpperCase(ch) : ch);
+      start = !Character.isLetter(ch);
+    }
+    return b.toString();
   }
 
   /** Logs why the request cannot be carried out, clears it and goes on as the healthy leader. */

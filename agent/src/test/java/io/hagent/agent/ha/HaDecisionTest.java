@@ -684,6 +684,137 @@ class HaDecisionTest {
             Kind.CLEAR_FAILOVER,
             "no action. I am (node1), the leader with the lock",
             "Found a stale switchover value, cleaning up"));
+    // switchover/failover in pause (issue #10 item 8), Patroni's rules and wording
+    rows.add(
+        row(
+            "paused: switchover to a named candidate, the leader demotes",
+            paused(
+                cluster(
+                    "node1", new Failover("node1", "node2", null, 3), 100, ME_PRIMARY, N2_REPLICA)),
+            primary(100),
+            LockState.HELD,
+            Kind.SWITCHOVER,
+            "switchover: demoted myself, following node2"));
+    rows.add(
+        row(
+            "paused: switchover key without a candidate is cleaned up",
+            paused(
+                cluster(
+                    "node1", new Failover("node1", null, null, 3), 100, ME_PRIMARY, N2_REPLICA)),
+            primary(100),
+            LockState.HELD,
+            List.of(),
+            Map.of(),
+            Kind.CLEAR_FAILOVER,
+            "no action. I am (node1), the leader with the lock",
+            "Switchover is possible only to a specific candidate in a paused state"));
+    rows.add(
+        row(
+            "paused: scheduled switchover waits until resume, key kept",
+            paused(
+                cluster(
+                    "node1",
+                    new Failover("node1", "node2", "2026-11-21T22:05:00+00:00", 3),
+                    100,
+                    ME_PRIMARY,
+                    N2_REPLICA)),
+            primary(100),
+            LockState.HELD,
+            Kind.NONE,
+            "no action. I am (node1), the leader with the lock"));
+    rows.add(
+        row(
+            "paused: the named candidate takes the lock after the leader stepped down",
+            paused(cluster(null, new Failover("node2", "node1", null, 3), 100, N2_REPLICA)),
+            replica(100),
+            LockState.NOT_HOLDER,
+            List.of(peer("node2", "replica", 100, 1)),
+            Map.of(),
+            Kind.ACQUIRE_LOCK,
+            "promoted self to leader by acquiring session lock",
+            null));
+    rows.add(
+        row(
+            "paused: a nofailover candidate does not take the lock",
+            paused(cluster(null, new Failover("node2", "node1", null, 3), 100, N2_REPLICA)),
+            replica(100),
+            LockState.NOT_HOLDER,
+            List.of(peer("node2", "replica", 100, 1)),
+            Map.of("nofailover", true),
+            Kind.NONE,
+            "no action. I am (node1)",
+            null));
+    rows.add(
+        row(
+            "paused: another member is the candidate, I wait",
+            paused(
+                cluster(
+                    null, new Failover("node2", "node3", null, 3), 100, N2_REPLICA, N3_REPLICA)),
+            replica(100),
+            LockState.NOT_HOLDER,
+            List.of(peer("node2", "replica", 100, 1), peer("node3", "replica", 100, 1)),
+            Map.of(),
+            Kind.NONE,
+            "no action. I am (node1)",
+            null));
+    rows.add(
+        row(
+            "paused: a primary without lock waits while the named candidate exists",
+            paused(
+                cluster(
+                    null, new Failover("node2", "node3", null, 3), 100, N2_REPLICA, N3_REPLICA)),
+            primary(100),
+            LockState.NOT_HOLDER,
+            List.of(),
+            Map.of(),
+            Kind.NONE,
+            "no action. I am (node1)",
+            null));
+    rows.add(
+        row(
+            "paused: primary without lock removes a key whose candidate is gone, then takes the lock",
+            paused(cluster(null, new Failover("node2", "node3", null, 3), 100, N2_REPLICA)),
+            primary(100),
+            LockState.NOT_HOLDER,
+            List.of(peer("node2", "replica", 100, 1)),
+            Map.of(),
+            Kind.ACQUIRE_LOCK,
+            "acquired session lock as a leader",
+            "switchover: removing failover key because failover candidate is not running"));
+    rows.add(
+        row(
+            "paused: candidate holds the lock while its promote runs",
+            paused(
+                cluster(
+                    "node1", new Failover(null, "node1", null, 3), 100, ME_REPLICA, N2_REPLICA)),
+            replica(100),
+            LockState.HELD,
+            Kind.NONE,
+            "waiting to become primary after promote..."));
+    rows.add(
+        row(
+            "paused: the new primary clears the key it kept",
+            paused(
+                cluster(
+                    "node1", new Failover(null, "node1", null, 3), 100, ME_PRIMARY, N2_REPLICA)),
+            primary(100),
+            LockState.HELD,
+            List.of(),
+            Map.of(),
+            Kind.CLEAR_FAILOVER,
+            "no action. I am (node1), the leader with the lock",
+            "manual failover: I am already the leader, no need to failover"));
+    rows.add(
+        row(
+            "manual failover to a lagging replica: Patroni's wording",
+            cluster("node1", new Failover(null, "node2", null, 3), 0, ME_PRIMARY, N2_REPLICA),
+            primary(100 + 2 * 1048576L),
+            LockState.HELD,
+            List.of(),
+            Map.of(),
+            Kind.CLEAR_FAILOVER,
+            "no action. I am (node1), the leader with the lock",
+            "manual failover: no healthy members found, failover is not possible"));
     return rows.stream().map(Arguments::of);
   }
 

@@ -32,6 +32,22 @@ public record Cluster(
         null, null, 0, null, ClusterStatus.EMPTY, List.of(), null, null, List.of(), null, 0);
   }
 
+  /** This view without a failover request (what it looks like once the request is cleared). */
+  public Cluster withoutFailover() {
+    return new Cluster(
+        initialize,
+        config,
+        configModRevision,
+        leader,
+        status,
+        members,
+        null,
+        sync,
+        history,
+        failsafe,
+        revision);
+  }
+
   public boolean isUnlocked() {
     return leader == null;
   }

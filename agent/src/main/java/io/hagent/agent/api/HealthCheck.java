@@ -1,5 +1,7 @@
 package io.hagent.agent.api;
 
+import io.hagent.agent.node.NodeSnapshot;
+import io.hagent.agent.node.Role;
 import io.hagent.agent.postgres.LocalState;
 import io.hagent.common.cluster.Tags;
 import io.hagent.common.config.DynamicConfig;
@@ -124,7 +126,7 @@ public final class HealthCheck {
     if (s.paused()) {
       return OK;
     }
-    boolean runningPrimary = "primary".equals(s.role()) && s.pg() != null && s.pg().running();
+    boolean runningPrimary = s.role() == Role.PRIMARY && s.pg() != null && s.pg().running();
     long ttlNanos = (long) config(s).ttl() * 1_000_000_000L;
     long threshold = runningPrimary ? ttlNanos : 2 * ttlNanos;
     return s.nextRunNanos() + threshold - nowNanos > 0 ? OK : UNAVAILABLE;

@@ -1,5 +1,9 @@
 package io.hagent.agent.api;
 
+import io.hagent.agent.node.ActionOutcome;
+import io.hagent.agent.node.ManagementActions;
+import io.hagent.agent.node.NodeSnapshot;
+import io.hagent.agent.node.RestartRequest;
 import io.hagent.common.cluster.Cluster;
 import io.hagent.common.config.DynamicConfig;
 import io.hagent.common.dcs.DcsException;

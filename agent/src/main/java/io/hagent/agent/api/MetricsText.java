@@ -1,5 +1,6 @@
 package io.hagent.agent.api;
 
+import io.hagent.agent.node.NodeSnapshot;
 import io.hagent.agent.postgres.LocalState;
 import io.hagent.common.cluster.Tags;
 import java.time.Instant;

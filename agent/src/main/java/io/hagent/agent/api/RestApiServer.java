@@ -1,5 +1,7 @@
 package io.hagent.agent.api;
 
+import io.hagent.agent.node.ManagementActions;
+import io.hagent.agent.node.NodeSnapshot;
 import io.hagent.common.cluster.Cluster;
 import io.hagent.common.cluster.ClusterView;
 import io.hagent.common.cluster.HostPort;

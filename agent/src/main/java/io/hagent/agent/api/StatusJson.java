@@ -1,5 +1,8 @@
 package io.hagent.agent.api;
 
+import io.hagent.agent.node.NodeSnapshot;
+import io.hagent.agent.node.PythonTime;
+import io.hagent.agent.node.Role;
 import io.hagent.agent.postgres.LocalState;
 import io.hagent.common.cluster.Cluster;
 import io.hagent.common.cluster.ClusterView;
@@ -104,17 +107,7 @@ public final class StatusJson {
    * their internal role (standby_leader/replica); otherwise the internal role.
    */
   static String role(NodeSnapshot s) {
-    LocalState pg = s.pg();
-    if (pg != null && pg.running() && pg.inRecovery() != null) {
-      if (!pg.inRecovery()) {
-        return "primary";
-      }
-      if (standbyCluster(s) && "standby_leader".equals(s.role())) {
-        return "standby_leader";
-      }
-      return "replica";
-    }
-    return s.role();
+    return Role.published(s.pg(), s.role()).patroniName();
   }
 
   static boolean standbyCluster(NodeSnapshot s) {
@@ -168,12 +161,7 @@ public final class StatusJson {
 
   /** Python's {@code str(datetime)} with a UTC offset: microseconds omitted when zero. */
   public static String datetime(Instant t) {
-    StringBuilder b = new StringBuilder(SECONDS.format(t));
-    int micros = t.getNano() / 1000;
-    if (micros != 0) {
-      b.append('.').append(String.format("%06d", micros));
-    }
-    return b.append("+00:00").toString();
+    return PythonTime.datetime(t);
   }
 
   private static boolean notEmpty(Map<?, ?> m) {

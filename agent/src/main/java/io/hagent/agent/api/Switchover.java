@@ -1,5 +1,6 @@
 package io.hagent.agent.api;
 
+import io.hagent.agent.node.ManagementActions;
 import io.hagent.common.cluster.Cluster;
 import io.hagent.common.cluster.Failover;
 import io.hagent.common.cluster.Member;

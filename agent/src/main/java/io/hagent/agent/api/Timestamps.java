@@ -1,12 +1,12 @@
 package io.hagent.agent.api;
 
+import io.hagent.agent.node.PythonTime;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeFormatterBuilder;
 import java.time.format.DateTimeParseException;
-import java.time.temporal.ChronoField;
 import java.time.temporal.TemporalAccessor;
 
 /** Parsing of {@code scheduled_at}/{@code schedule} values (§1.7 rows 5-6) and Python isoformat. */
@@ -75,15 +75,6 @@ final class Timestamps {
 
   /** Python's datetime.isoformat(): microseconds only when non-zero, offset as +HH:MM. */
   static String isoFormat(OffsetDateTime t) {
-    StringBuilder sb = new StringBuilder(ISO_SECONDS.format(t));
-    int micros = t.get(ChronoField.MICRO_OF_SECOND);
-    if (micros != 0) {
-      sb.append(String.format(".%06d", micros));
-    }
-    int offset = t.getOffset().getTotalSeconds();
-    sb.append(offset < 0 ? '-' : '+');
-    int abs = Math.abs(offset);
-    sb.append(String.format("%02d:%02d", abs / 3600, abs / 60 % 60));
-    return sb.toString();
+    return PythonTime.isoFormat(t);
   }
 }

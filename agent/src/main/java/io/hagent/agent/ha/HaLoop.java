@@ -1,10 +1,10 @@
 package io.hagent.agent.ha;
 
-import io.hagent.agent.api.ActionOutcome;
-import io.hagent.agent.api.NodeSnapshot;
-import io.hagent.agent.api.RestartRequest;
 import io.hagent.agent.logging.HeartbeatLog;
+import io.hagent.agent.node.ActionOutcome;
+import io.hagent.agent.node.NodeSnapshot;
 import io.hagent.agent.node.PublishedState;
+import io.hagent.agent.node.RestartRequest;
 import io.hagent.agent.node.Role;
 import io.hagent.agent.postgres.LocalState;
 import io.hagent.agent.postgres.Postgres;
@@ -633,7 +633,7 @@ public final class HaLoop {
             config.name(),
             Version.PATRONI_COMPAT,
             local,
-            Role.published(local, intended).patroniName(),
+            Role.published(local, intended),
             view,
             lease.untilNanos(),
             dynamic,
@@ -672,7 +672,7 @@ public final class HaLoop {
     if (local.postmasterStartTime() != null) {
       json.put(
           "postmaster_start_time",
-          io.hagent.agent.api.StatusJson.datetime(local.postmasterStartTime()));
+          io.hagent.agent.node.PythonTime.datetime(local.postmasterStartTime()));
     }
     return json;
   }

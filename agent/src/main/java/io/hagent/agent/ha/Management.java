@@ -1,8 +1,8 @@
 package io.hagent.agent.ha;
 
-import io.hagent.agent.api.ActionOutcome;
-import io.hagent.agent.api.ManagementActions;
-import io.hagent.agent.api.RestartRequest;
+import io.hagent.agent.node.ActionOutcome;
+import io.hagent.agent.node.ManagementActions;
+import io.hagent.agent.node.RestartRequest;
 import io.hagent.common.dcs.Dcs;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;

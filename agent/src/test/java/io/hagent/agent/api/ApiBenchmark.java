@@ -1,5 +1,6 @@
 package io.hagent.agent.api;
 
+import io.hagent.agent.node.NodeSnapshot;
 import io.hagent.common.config.RestApiConfig;
 import java.io.IOException;
 import java.util.List;

@@ -1,5 +1,8 @@
 package io.hagent.agent.api;
 
+import io.hagent.agent.node.ActionOutcome;
+import io.hagent.agent.node.ManagementActions;
+import io.hagent.agent.node.RestartRequest;
 import io.hagent.common.dcs.Dcs;
 import java.util.ArrayList;
 import java.util.List;

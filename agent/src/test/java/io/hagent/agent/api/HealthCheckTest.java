@@ -5,6 +5,7 @@ import static io.hagent.agent.api.Snapshots.OPTIME;
 import static io.hagent.agent.api.Snapshots.SEC;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.hagent.agent.node.NodeSnapshot;
 import io.hagent.agent.postgres.LocalState;
 import io.hagent.common.cluster.Cluster;
 import io.hagent.common.cluster.SyncState;
@@ -181,7 +182,7 @@ class HealthCheckTest {
             "node1",
             "4.1.4",
             Snapshots.primaryPg(),
-            "primary",
+            io.hagent.agent.node.Role.PRIMARY,
             null,
             0,
             paused,
@@ -264,7 +265,7 @@ class HealthCheckTest {
             "node1",
             "4.1.4",
             pg,
-            "standby_leader",
+            io.hagent.agent.node.Role.STANDBY_LEADER,
             Snapshots.cluster(cfg, null),
             NOW + 10 * SEC,
             DynamicConfig.from(cfg),

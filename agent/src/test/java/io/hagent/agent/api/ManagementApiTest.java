@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hagent.agent.node.ActionOutcome;
+import io.hagent.agent.node.NodeSnapshot;
+import io.hagent.agent.node.RestartRequest;
 import io.hagent.common.cluster.Cluster;
 import io.hagent.common.cluster.ClusterStatus;
 import io.hagent.common.cluster.Failover;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hagent.agent.node.NodeSnapshot;
 import io.hagent.common.cluster.Cluster;
 import io.hagent.common.config.RestApiConfig;
 import io.hagent.common.json.Json;

@@ -1,5 +1,6 @@
 package io.hagent.agent.api;
 
+import io.hagent.agent.node.NodeSnapshot;
 import io.hagent.agent.postgres.LocalState;
 import io.hagent.agent.postgres.LocalState.DataDirState;
 import io.hagent.common.cluster.Cluster;
@@ -125,7 +126,7 @@ final class Snapshots {
                 "state",
                 "running",
                 "role",
-                "replica",
+                io.hagent.agent.node.Role.REPLICA,
                 "replication_state",
                 "streaming",
                 "xlog_location",
@@ -165,7 +166,7 @@ final class Snapshots {
         "node1",
         "4.1.4",
         primaryPg(),
-        "primary",
+        io.hagent.agent.node.Role.PRIMARY,
         cluster(),
         NOW + 20 * SEC,
         DynamicConfig.from(Map.of("ttl", 30)),
@@ -183,7 +184,7 @@ final class Snapshots {
         "node2",
         "4.1.4",
         replicaPg(replay, replicationState),
-        "replica",
+        io.hagent.agent.node.Role.REPLICA,
         cluster(),
         0,
         DynamicConfig.from(Map.of("ttl", 30)),
@@ -205,7 +206,7 @@ final class Snapshots {
         "node2",
         "4.1.4",
         stoppedPg(),
-        "replica",
+        io.hagent.agent.node.Role.REPLICA,
         cluster(),
         0,
         DynamicConfig.from(Map.of("ttl", 30)),

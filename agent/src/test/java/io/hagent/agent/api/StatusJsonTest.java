@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hagent.agent.node.NodeSnapshot;
 import io.hagent.common.cluster.Cluster;
 import io.hagent.common.cluster.SyncState;
 import io.hagent.common.config.DynamicConfig;
@@ -82,7 +83,7 @@ class StatusJsonTest {
             "node2",
             "4.1.4",
             base.pg(),
-            "replica",
+            io.hagent.agent.node.Role.REPLICA,
             unlocked,
             0,
             DynamicConfig.from(cfg),

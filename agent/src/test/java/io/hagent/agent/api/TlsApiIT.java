@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hagent.agent.node.NodeSnapshot;
 import io.hagent.common.config.DynamicConfig;
 import io.hagent.common.config.RestApiConfig;
 import io.hagent.common.rest.RestClient;

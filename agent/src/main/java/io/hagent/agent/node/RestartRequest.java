@@ -1,4 +1,4 @@
-package io.hagent.agent.api;
+package io.hagent.agent.node;
 
 import java.time.OffsetDateTime;
 import java.util.LinkedHashMap;
@@ -27,7 +27,7 @@ public record RestartRequest(
   public Map<String, Object> toJson() {
     Map<String, Object> m = new LinkedHashMap<>();
     if (schedule != null) {
-      m.put("schedule", Timestamps.isoFormat(schedule));
+      m.put("schedule", PythonTime.isoFormat(schedule));
     }
     if (restartPending != null) {
       m.put("restart_pending", restartPending);

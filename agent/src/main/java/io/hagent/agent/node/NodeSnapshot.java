@@ -1,4 +1,4 @@
-package io.hagent.agent.api;
+package io.hagent.agent.node;
 
 import io.hagent.agent.postgres.LocalState;
 import io.hagent.common.cluster.Cluster;
@@ -10,7 +10,7 @@ import java.util.Map;
  * answers from the latest snapshot only, so a health check never waits on SQL or the DCS and never
  * sees half an update.
  *
- * @param role internal role (§0): primary, replica, standby_leader, demoted, uninitialized
+ * @param role the role the loop publishes, derived by {@link Role#published}
  * @param cluster last DCS view, or null when the DCS has been unreachable for longer than ttl
  * @param leaderUntilNanos System.nanoTime() until which we hold the leader key (last successful
  *     write + ttl), or 0 when we do not hold it
@@ -25,7 +25,7 @@ public record NodeSnapshot(
     String name,
     String version,
     LocalState pg,
-    String role,
+    Role role,
     Cluster cluster,
     long leaderUntilNanos,
     DynamicConfig config,

@@ -1,4 +1,4 @@
-package io.hagent.agent.api;
+package io.hagent.agent.node;
 
 import io.hagent.common.dcs.Dcs;
 

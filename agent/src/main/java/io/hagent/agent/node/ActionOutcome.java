@@ -1,4 +1,4 @@
-package io.hagent.agent.api;
+package io.hagent.agent.node;
 
 /** Result of an action run by the HA loop: ok, or the Patroni message explaining why not. */
 public record ActionOutcome(boolean ok, String message) {

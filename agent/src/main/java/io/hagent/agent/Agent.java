@@ -85,7 +85,12 @@ final class Agent {
     HaLoop loop = HaLoop.create(config, dcs, pg, lease, System::nanoTime, Clock.systemUTC());
     loop.setReloader(
         configFile == null ? "the environment" : configFile.toString(),
-        () -> ConfigLoader.load(configFile, System.getenv()));
+        () -> {
+          // a reread file is warned about like the first one (unused settings, tag conflicts)
+          ConfigLoader.Loaded reread = ConfigLoader.loadWithWarnings(configFile, System.getenv());
+          reread.warnings().forEach(w -> LOG.warn("{}", w));
+          return reread.config();
+        });
     RestApiServer api =
         new RestApiServer(
             config.restapi(), loop::snapshot, System::nanoTime, new Management(loop, dcs));

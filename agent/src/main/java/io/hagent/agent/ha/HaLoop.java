@@ -448,9 +448,11 @@ public final class HaLoop {
     boolean paused = cluster != null ? cluster.isPaused() : dyn.pause();
     Map<String, PeerStatus> peerStatus = Map.of();
     if (busy == null && cluster != null && cluster.isUnlocked() && local.running() && !paused) {
+      // Peers racing with us ask our /patroni: answer them from this cycle's probe.
+      publish(local, cluster, nanoTime.getAsLong());
       List<Member> others =
           cluster.members().stream().filter(m -> !m.name().equals(config.name())).toList();
-      peerStatus = peers.probe(others);
+      peerStatus = raceView(cluster, local, others, dyn);
     }
     String prefix = paused ? "PAUSE: " : "";
     if (cluster != null) {
@@ -497,6 +499,50 @@ public final class HaLoop {
       publishToDcs(after, paused);
     }
     publish(after, cluster, nanoTime.getAsLong());
+  }
+
+  /**
+   * The peers' answers for a leader race (§5.6). After a clean shutdown the old leader published
+   * its final WAL position (status optime); a peer that reports less while we have it may simply
+   * not have published since it received the last WAL, so it is asked again, for at most
+   * min(loop_wait, 2 s): otherwise the race between equal replicas would go to whoever asks first,
+   * not to the higher failover_priority.
+   */
+  private Map<String, PeerStatus> raceView(
+      Cluster cluster, LocalState local, List<Member> others, DynamicConfig dyn) {
+    Map<String, PeerStatus> seen = new java.util.LinkedHashMap<>(peers.probe(others));
+    long optime = cluster.status().optime();
+    if (optime <= 0 || local.walPosition() <= optime) {
+      return seen;
+    }
+    long deadline =
+        nanoTime.getAsLong()
+            + TimeUnit.MILLISECONDS.toNanos(Math.min(2000, 1000L * dyn.loopWait()));
+    while (!stopping) {
+      List<Member> stale =
+          others.stream()
+              .filter(
+                  m -> {
+                    PeerStatus p = seen.get(m.name());
+                    return p != null
+                        && p.reachable()
+                        && !"primary".equals(p.role())
+                        && !p.nofailover()
+                        && p.walPosition() <= optime;
+                  })
+              .toList();
+      if (stale.isEmpty() || nanoTime.getAsLong() - deadline >= 0) {
+        break;
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      seen.putAll(peers.probe(stale));
+    }
+    return seen;
   }
 
   private HaInput.LocalSettings localSettings() {

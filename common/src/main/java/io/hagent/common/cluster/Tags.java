@@ -5,16 +5,48 @@ import java.util.Map;
 /** Interpretation of Patroni's member tags (§3.2), shared by the local config and member keys. */
 public record Tags(Map<String, Object> values) {
 
+  /**
+   * As Patroni: an explicit {@code nofailover} decides; without it, {@code failover_priority} of 0
+   * or less means the node never promotes.
+   */
   public boolean nofailover() {
-    return truthy(values.get("nofailover")) || failoverPriorityRaw() <= 0;
+    Object explicit = values.get("nofailover");
+    if (explicit != null) {
+      return truthy(explicit);
+    }
+    return values.get("failover_priority") != null && failoverPriorityRaw() <= 0;
   }
 
   /** 0 if nofailover, else the {@code failover_priority} tag, default 1. */
   public int failoverPriority() {
-    if (truthy(values.get("nofailover"))) {
+    if (nofailover()) {
       return 0;
     }
     return Math.max(0, failoverPriorityRaw());
+  }
+
+  /**
+   * Patroni's WARNING when both tags are set and disagree (nofailover true with a positive
+   * priority, or false with priority 0), or null when they agree or only one is set.
+   */
+  public String conflictWarning() {
+    Object explicit = values.get("nofailover");
+    Object priority = values.get("failover_priority");
+    if (explicit == null || priority == null) {
+      return null;
+    }
+    boolean nofailover = truthy(explicit);
+    int p = failoverPriorityRaw();
+    if (nofailover == (p <= 0)) {
+      return null;
+    }
+    String py = nofailover ? "True" : "False";
+    return "Conflicting configuration between nofailover: "
+        + py
+        + " and failover_priority: "
+        + p
+        + ". Defaulting to nofailover: "
+        + py;
   }
 
   private int failoverPriorityRaw() {

@@ -176,6 +176,10 @@ public final class ConfigLoader {
     WatchdogConfig watchdog = AgentSectionsParser.watchdog(root);
     LogConfig log = AgentSectionsParser.log(root);
     UnimplementedSettings.inLocal(tree).forEach(w -> problems.warn("", w));
+    String tagConflict = new io.hagent.common.cluster.Tags(tags).conflictWarning();
+    if (tagConflict != null) {
+      problems.warn("", tagConflict);
+    }
     return new HagentConfig(
         scope,
         namespace,

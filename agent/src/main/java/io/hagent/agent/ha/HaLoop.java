@@ -397,8 +397,14 @@ public final class HaLoop {
       LOG.warn("{} did not stop in time", background.busyWith());
     }
     boolean leader = lease.isHeld(nanoTime.getAsLong());
-    executor.execute(
-        Plans.shutdown(leader, Math.max(60, config.postgresql().pgCtlTimeout())), dynamic);
+    PlanExecutor.Outcome o =
+        executor.execute(
+            Plans.shutdown(leader, Math.max(60, config.postgresql().pgCtlTimeout())), dynamic);
+    if (!o.ok()) {
+      LOG.error("{}", o.message());
+    } else if (leader) {
+      LOG.info("{}", o.message());
+    }
   }
 
   private void onDcsChange(String key, boolean deleted) {

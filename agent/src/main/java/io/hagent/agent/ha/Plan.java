@@ -39,7 +39,13 @@ public record Plan(Kind kind, List<Step> steps, String message, Role role, List<
     FOLLOW,
     DEMOTE,
     SWITCHOVER,
-    CLEAR_FAILOVER
+    CLEAR_FAILOVER,
+    /** POST /restart. */
+    RESTART,
+    /** POST /reinitialize. */
+    REINITIALIZE,
+    /** SIGTERM. */
+    SHUTDOWN
   }
 
   public Plan {

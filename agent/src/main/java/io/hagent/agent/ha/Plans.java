@@ -190,7 +190,7 @@ final class Plans {
 
   /** POST /restart: stop fast and start again in the same role (§1.7). */
   static Plan restart(boolean asPrimary, Member leader, int timeoutSeconds) {
-    return Plan.of(Kind.START_REPLICA, "restarted successfully")
+    return Plan.of(Kind.RESTART, "restarted successfully")
         .then(new Stop(StopMode.FAST, false, 120), Plan.none("restart failed"))
         .then(
             new Start(asPrimary, asPrimary ? null : leader, timeoutSeconds),
@@ -199,7 +199,7 @@ final class Plans {
 
   /** POST /reinitialize: stop, move the data directory aside; the next cycle clones anew. */
   static Plan reinitialize() {
-    return Plan.of(Kind.REMOVE_DATA_DIRECTORY, "reinitialize: data directory removed")
+    return Plan.of(Kind.REINITIALIZE, "reinitialize: data directory removed")
         .withRole(Role.UNINITIALIZED)
         .then(new Stop(StopMode.IMMEDIATE, false, 60))
         .then(
@@ -215,11 +215,10 @@ final class Plans {
   static Plan shutdown(boolean leader, int timeoutSeconds) {
     Stop stop = new Stop(StopMode.FAST, false, timeoutSeconds);
     if (!leader) {
-      return Plan.of(Kind.DEMOTE, "stopped PostgreSQL").then(stop);
+      return Plan.of(Kind.SHUTDOWN, "stopped PostgreSQL").then(stop);
     }
-    return Plan.of(Kind.DEMOTE, "Leader key released")
+    return Plan.of(Kind.SHUTDOWN, "Leader key released")
         .then(stop, Plan.none("PostgreSQL shutdown failed, leader key not removed."))
-        .then(new ReleaseKeyAfterShutdown())
-        .then(new Log("Leader key released"));
+        .then(new ReleaseKeyAfterShutdown(), Plan.none("could not release the leader key"));
   }
 }

@@ -232,6 +232,22 @@ class PlanExecutorTest {
     assertEquals("Failed to bootstrap cluster", e.getMessage());
   }
 
+  @Test
+  void shutdownReleasesTheKeyOnlyOncePostgresStopped() {
+    PlanExecutor.Outcome ok = executor.execute(Plans.shutdown(true, 60), DynamicConfig.DEFAULTS);
+    assertEquals("Leader key released", ok.message());
+    assertTrue(ok.ok());
+    assertEquals(List.of("setStatus {\"optime\":4242}", "deleteLeader"), dcs.calls.subList(0, 2));
+
+    dcs.calls.clear();
+    pg.stopOk = false;
+    PlanExecutor.Outcome refused =
+        executor.execute(Plans.shutdown(true, 60), DynamicConfig.DEFAULTS);
+    assertFalse(refused.ok());
+    assertEquals("PostgreSQL shutdown failed, leader key not removed.", refused.message());
+    assertEquals(List.of(), dcs.calls, "the key stays while PostgreSQL may still accept writes");
+  }
+
   private void waitIdle() throws InterruptedException {
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (background.busyWith() != null && System.nanoTime() < until) {

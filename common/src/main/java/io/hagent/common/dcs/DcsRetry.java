@@ -27,6 +27,9 @@ final class DcsRetry {
   static final long MAX_PAUSE_NANOS = TimeUnit.SECONDS.toNanos(1);
   static final long MIN_ATTEMPT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
+  /** The shortest last attempt worth making just before retry_timeout runs out. */
+  static final long LAST_ATTEMPT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
   /** One attempt; it must give up by {@code deadline}. */
   @FunctionalInterface
   interface Attempt<T> {
@@ -106,8 +109,10 @@ final class DcsRetry {
           LOG.info("Reconnection allowed, looking for another server.");
           lastError = e.getMessage();
         }
+        // unlike Patroni, which gives up when the next pause would cross the deadline (up to 1 s
+        // early), the pause is shortened so that the last attempt runs at the deadline
         long left = stop - clock.getAsLong();
-        if (left - pause <= 0) {
+        if (left < LAST_ATTEMPT_NANOS) {
           LOG.warn("Retry got exception: {}", e.getMessage());
           throw new DcsException(
               "etcd: "
@@ -124,7 +129,7 @@ final class DcsRetry {
         }
         LOG.debug("Retry got exception: {}", e.getMessage());
         try {
-          sleeper.sleep(pause);
+          sleeper.sleep(Math.min(pause, left - LAST_ATTEMPT_NANOS));
         } catch (InterruptedException ie) {
           Thread.currentThread().interrupt();
           throw new DcsException("etcd: interrupted", ie);

@@ -5,19 +5,14 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Lease;
-import io.etcd.jetcd.common.exception.ErrorCode;
-import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
-import io.etcd.jetcd.lease.NoSuchLeaseException;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.hagent.common.cluster.Cluster;
 import io.hagent.common.config.EtcdConfig;
 import io.hagent.common.json.Json;
@@ -545,49 +540,18 @@ public final class EtcdDcs implements Dcs {
       throw new DcsException("etcd: interrupted", e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
-      if (isLeaseNotFound(cause)) {
+      if (EtcdErrors.isLeaseNotFound(cause)) {
         throw new LeaseNotFoundException(cause);
       }
-      if (isUnavailable(cause)) {
+      if (EtcdErrors.isUnavailable(cause)) {
         reconnectNeeded = true;
-        throw new DcsRetry.Transient("etcd: " + describe(cause), cause);
+        throw new DcsRetry.Transient("etcd: " + EtcdErrors.describe(cause), cause);
       }
-      if (isDeadlineExceeded(cause)) {
-        throw new DcsRetry.Transient("etcd: " + describe(cause), cause);
+      if (EtcdErrors.isDeadlineExceeded(cause)) {
+        throw new DcsRetry.Transient("etcd: " + EtcdErrors.describe(cause), cause);
       }
-      throw new DcsException("etcd: " + describe(cause), cause);
+      throw new DcsException("etcd: " + EtcdErrors.describe(cause), cause);
     }
-  }
-
-  private static boolean isLeaseNotFound(Throwable t) {
-    return t instanceof NoSuchLeaseException
-        || (t instanceof EtcdException ee
-            && ee.getErrorCode() == ErrorCode.NOT_FOUND
-            && String.valueOf(ee.getMessage()).contains("lease not found"));
-  }
-
-  private static boolean isUnavailable(Throwable t) {
-    return (t instanceof EtcdException ee && ee.getErrorCode() == ErrorCode.UNAVAILABLE)
-        || (t instanceof StatusRuntimeException se
-            && se.getStatus().getCode() == Status.Code.UNAVAILABLE);
-  }
-
-  /** etcd's own "context deadline exceeded" (a slow or leaderless member): worth a retry. */
-  private static boolean isDeadlineExceeded(Throwable t) {
-    return (t instanceof EtcdException ee && ee.getErrorCode() == ErrorCode.DEADLINE_EXCEEDED)
-        || (t instanceof StatusRuntimeException se
-            && se.getStatus().getCode() == Status.Code.DEADLINE_EXCEEDED);
-  }
-
-  private static String describe(Throwable t) {
-    String message = t.getMessage();
-    if (message == null || message.isBlank()) {
-      return t.getClass().getSimpleName();
-    }
-    if (message.contains("UNAUTHENTICATED") || message.contains("authentication failed")) {
-      return message + " (check the etcd username and password)";
-    }
-    return message;
   }
 
   /** etcd does not know the lease we wrote with (it expired or was revoked). */

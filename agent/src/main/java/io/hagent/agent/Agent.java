@@ -61,6 +61,8 @@ final class Agent {
         Version.PATRONI_COMPAT,
         config.name(),
         config.scope());
+    // Patroni warns when it adjusts ttl/loop_wait/retry_timeout; the loop warns on later changes
+    initial.warnings().forEach(LOG::warn);
     Dcs dcs =
         EtcdDcs.create(
             config.etcd(), config.keys(), config.name(), initial.ttl(), initial.retryTimeout());

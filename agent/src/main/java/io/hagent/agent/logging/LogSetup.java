@@ -44,6 +44,9 @@ public final class LogSetup {
   /** Libraries that are chatty at INFO; kept at WARN unless {@code log.loggers} names them. */
   static final List<String> NOISY = List.of("io.grpc", "io.netty", "io.etcd", "io.vertx");
 
+  /** jetcd's per-call loggers (KVImpl, LeaseImpl, ...). */
+  static final String JETCD_CALLS = "io.etcd.jetcd.impl";
+
   /** Logback's FixedWindowRollingPolicy keeps at most this many old files. */
   static final int MAX_FILE_NUM = 20;
 
@@ -84,6 +87,9 @@ public final class LogSetup {
     for (String noisy : NOISY) {
       context.getLogger(noisy).setLevel(Level.WARN);
     }
+    // jetcd warns about each failed call ("maximum number of auto retries reached"); EtcdDcs
+    // retries every call itself and reports the failures in Patroni's words (DcsRetry)
+    context.getLogger(JETCD_CALLS).setLevel(Level.ERROR);
     plan.loggers().forEach((name, level) -> context.getLogger(name).setLevel(level));
     if (plan.cappedFileNum()) {
       LoggerFactory.getLogger(LogSetup.class)

@@ -45,6 +45,44 @@ class LeaseGuardTest {
     assertEquals(List.of("stop IMMEDIATE"), pgCalls);
   }
 
+  /**
+   * Issue #18: a DCS call of the loop may now block for up to retry_timeout while it retries. The
+   * guard runs on its own timer and does not wait for the loop: it fences on time.
+   */
+  @Test
+  void fencesOnTimeWhileTheLoopIsBlockedInARetriedDcsCall() throws Exception {
+    LeaderLease lease = new LeaderLease(2);
+    lease.renewed(System.nanoTime());
+    java.util.concurrent.CountDownLatch etcdBack = new java.util.concurrent.CountDownLatch(1);
+    // the loop's next renewal, retried while etcd is down
+    Thread loop =
+        new Thread(
+            () -> {
+              try {
+                etcdBack.await(10, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "ha-loop");
+    long start = System.nanoTime();
+    loop.start();
+    try (LeaseGuard g = new LeaseGuard(lease, pg, System::nanoTime, () -> true, () -> false)) {
+      g.start();
+      long deadline = start + TimeUnit.SECONDS.toNanos(5);
+      while (pgCalls.isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      long took = System.nanoTime() - start;
+      assertEquals(List.of("stop IMMEDIATE"), pgCalls);
+      assertTrue(loop.isAlive(), "the loop is still inside its DCS call");
+      assertTrue(took < TimeUnit.SECONDS.toNanos(2), "fenced after the lease ended: " + took);
+    } finally {
+      etcdBack.countDown();
+      loop.join();
+    }
+  }
+
   @Test
   void leavesAFreshLeaseAlone() {
     LeaderLease lease = new LeaderLease(30);

@@ -38,30 +38,30 @@ public record DynamicConfig(
   public static DynamicConfig from(Map<String, Object> json) {
     Map<String, Object> j = json == null ? Map.of() : json;
     List<String> warnings = new java.util.ArrayList<>();
-    int ttl = Math.max(20, intOf(j.get("ttl"), 30));
-    int loopWait = Math.max(1, intOf(j.get("loop_wait"), 10));
-    int retry = Math.max(3, intOf(j.get("retry_timeout"), 10));
-    if (loopWait + 2 * retry > ttl) {
-      int reduced = ttl - 2 * retry;
-      if (reduced >= 1) {
-        warnings.add(
-            "loop_wait ("
-                + loopWait
-                + ") + 2*retry_timeout ("
-                + retry
-                + ") > ttl ("
-                + ttl
-                + "): loop_wait reduced to "
-                + reduced);
-        loopWait = reduced;
-      } else {
-        int newRetry = (ttl - 1) / 2;
-        warnings.add(
-            "loop_wait + 2*retry_timeout > ttl: loop_wait set to 1 and retry_timeout to "
-                + newRetry);
-        loopWait = 1;
-        retry = newRetry;
-      }
+    // Patroni's Config._validate_and_adjust_timeouts: minimums first, then the rule
+    // loop_wait + 2*retry_timeout <= ttl (which guarantees that a leader whose DCS calls fail
+    // demotes before its key can expire), shrinking loop_wait before retry_timeout
+    int minLoopWait = 1;
+    int loopWait = atLeast("loop_wait", intOf(j.get("loop_wait"), 10), minLoopWait, warnings);
+    int retry = atLeast("retry_timeout", intOf(j.get("retry_timeout"), 10), 3, warnings);
+    int ttl = atLeast("ttl", intOf(j.get("ttl"), 30), 20, warnings);
+    if (minLoopWait + 2 * retry > ttl) {
+      int newRetry = (ttl - minLoopWait) / 2;
+      warnings.add(
+          String.format(
+              "Violated the rule \"loop_wait + 2*retry_timeout <= ttl\", where ttl=%d. Adjusting"
+                  + " loop_wait from %d to %d and retry_timeout from %d to %d",
+              ttl, loopWait, minLoopWait, retry, newRetry));
+      loopWait = minLoopWait;
+      retry = newRetry;
+    } else if (loopWait + 2 * retry > ttl) {
+      int newLoopWait = ttl - 2 * retry;
+      warnings.add(
+          String.format(
+              "Violated the rule \"loop_wait + 2*retry_timeout <= ttl\", where ttl=%d and"
+                  + " retry_timeout=%d. Adjusting loop_wait from %d to %d",
+              ttl, retry, loopWait, newLoopWait));
+      loopWait = newLoopWait;
     }
     Map<String, Object> pg = mapOf(j.get("postgresql"));
     Object sync = j.get("synchronous_mode");
@@ -118,6 +118,15 @@ public record DynamicConfig(
           }
         });
     return out;
+  }
+
+  /** Patroni's minimum for a timeout, with its warning when the value had to be raised. */
+  private static int atLeast(String name, int value, int min, List<String> warnings) {
+    if (value < min) {
+      warnings.add(String.format("%s=%d can't be smaller than %d, adjusting...", name, value, min));
+      return min;
+    }
+    return value;
   }
 
   static int intOf(Object o, int dflt) {

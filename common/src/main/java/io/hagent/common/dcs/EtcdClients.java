@@ -16,7 +16,7 @@ final class EtcdClients {
 
   private EtcdClients() {}
 
-  static Client build(EtcdConfig config, ExecutorService executor, int retryTimeoutSeconds) {
+  static Client build(EtcdConfig config, ExecutorService executor) {
     List<String> endpoints = config.endpoints();
     if (endpoints == null || endpoints.isEmpty()) {
       throw new IllegalArgumentException("etcd: no endpoints configured");
@@ -27,8 +27,12 @@ final class EtcdClients {
             // fail fast while disconnected instead of queueing the call until etcd returns
             .waitForReady(false)
             .executorService(executor)
-            .connectTimeout(Duration.ofSeconds(Math.max(1, Math.min(retryTimeoutSeconds, 5))))
-            .retryMaxDuration(Duration.ofSeconds(Math.max(1, retryTimeoutSeconds)))
+            // a TCP connect within a LAN takes milliseconds; a member that does not answer in 2 s
+            // is better left for another attempt (DcsRetry) on a fresh channel
+            .connectTimeout(Duration.ofSeconds(2))
+            // one attempt per call: EtcdDcs retries itself (DcsRetry), with a per-attempt deadline
+            // and until retry_timeout; jetcd's own 3 quick tries gave up on a blip after ~2.5 s
+            .retryMaxAttempts(0)
             // notice a dead connection well within ttl; etcd allows pings every 5 s
             .keepaliveTime(Duration.ofSeconds(10))
             .keepaliveTimeout(Duration.ofSeconds(5));

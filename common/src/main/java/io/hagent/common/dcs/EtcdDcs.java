@@ -5,19 +5,14 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Lease;
-import io.etcd.jetcd.common.exception.ErrorCode;
-import io.etcd.jetcd.common.exception.EtcdException;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
-import io.etcd.jetcd.lease.NoSuchLeaseException;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.hagent.common.cluster.Cluster;
 import io.hagent.common.config.EtcdConfig;
 import io.hagent.common.json.Json;
@@ -39,11 +34,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The etcd v3 implementation of {@link Dcs} (jetcd), with a deadline on every call.
+ * The etcd v3 implementation of {@link Dcs} (jetcd), retried as Patroni retries.
  *
- * <p>jetcd waits forever by default (a keep-alive sent while etcd is down completes only when etcd
- * returns), so every public method runs against one {@link Deadline} of {@code retryTimeout}
- * seconds and gives up with {@link DcsException} when it passes.
+ * <p>Every public method is one operation run by {@link DcsRetry}: attempts with their own deadline
+ * (jetcd alone would wait forever: a keep-alive sent while etcd is down completes only when etcd
+ * returns) and a growing pause between them, until one succeeds or {@code retryTimeout} seconds
+ * have passed since the operation began; then it gives up with {@link DcsException}. An etcd blip
+ * shorter than {@code retry_timeout} is thus invisible to the caller.
  */
 public final class EtcdDcs implements Dcs {
 
@@ -59,6 +56,7 @@ public final class EtcdDcs implements Dcs {
   private final ExecutorService executor;
   private final ScheduledExecutorService scheduler;
   private final List<PrefixWatch> watches = new ArrayList<>();
+  private final DcsRetry retry;
 
   private volatile int ttl;
   private volatile int retryTimeout;
@@ -78,7 +76,8 @@ public final class EtcdDcs implements Dcs {
       int ttl,
       int retryTimeout,
       ExecutorService executor,
-      ScheduledExecutorService scheduler) {
+      ScheduledExecutorService scheduler,
+      DcsRetry retry) {
     this.clientFactory = clientFactory;
     this.client = clientFactory.get();
     this.keys = keys;
@@ -87,6 +86,7 @@ public final class EtcdDcs implements Dcs {
     this.retryTimeout = retryTimeout;
     this.executor = executor;
     this.scheduler = scheduler;
+    this.retry = retry;
   }
 
   /**
@@ -102,8 +102,11 @@ public final class EtcdDcs implements Dcs {
     ScheduledExecutorService scheduler =
         Executors.newSingleThreadScheduledExecutor(daemonThreads("etcd-watch-restart"));
     try {
-      Supplier<Client> factory = () -> EtcdClients.build(config, executor, retryTimeout);
-      return new EtcdDcs(factory, keys, memberName, ttl, retryTimeout, executor, scheduler);
+      Supplier<Client> factory = () -> EtcdClients.build(config, executor);
+      DcsRetry retry =
+          new DcsRetry(
+              String.join(",", config.endpoints()), System::nanoTime, TimeUnit.NANOSECONDS::sleep);
+      return new EtcdDcs(factory, keys, memberName, ttl, retryTimeout, executor, scheduler, retry);
     } catch (RuntimeException e) {
       executor.shutdownNow();
       scheduler.shutdownNow();
@@ -133,10 +136,13 @@ public final class EtcdDcs implements Dcs {
 
   @Override
   public Cluster readCluster() throws DcsException {
-    Deadline deadline = newDeadline();
     String prefix = keys.prefix();
     GetResponse response =
-        await(kv().get(bytes(prefix), GetOption.builder().isPrefix(true).build()), deadline);
+        retry(
+            "get_cluster",
+            deadline ->
+                await(
+                    kv().get(bytes(prefix), GetOption.builder().isPrefix(true).build()), deadline));
     List<ClusterParser.RawKey> raw = new ArrayList<>(response.getKvs().size());
     for (KeyValue kv : response.getKvs()) {
       raw.add(
@@ -154,17 +160,20 @@ public final class EtcdDcs implements Dcs {
   @Override
   public synchronized boolean attemptToAcquireLeader() throws DcsException {
     requireMember();
-    Deadline deadline = newDeadline();
-    refreshLease(deadline, true);
     ByteSequence leader = bytes(keys.leader());
     TxnResponse response =
-        withLease(
-            deadline,
-            lease ->
-                kv().txn()
-                    .If(new Cmp(leader, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
-                    .Then(Op.put(leader, bytes(memberName), withLease(lease)))
-                    .commit());
+        retry(
+            "attempt_to_acquire_leader",
+            deadline -> {
+              refreshLease(deadline, true);
+              return withLease(
+                  deadline,
+                  lease ->
+                      kv().txn()
+                          .If(new Cmp(leader, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+                          .Then(Op.put(leader, bytes(memberName), withLease(lease)))
+                          .commit());
+            });
     if (!response.isSucceeded()) {
       LOG.info("Could not take out TTL lock");
     }
@@ -174,7 +183,10 @@ public final class EtcdDcs implements Dcs {
   @Override
   public synchronized boolean updateLeader() throws DcsException {
     requireMember();
-    Deadline deadline = newDeadline();
+    return retry("update_leader", this::updateLeaderOnce);
+  }
+
+  private boolean updateLeaderOnce(DcsRetry.Deadline deadline) throws DcsException {
     refreshLease(deadline, true);
     ByteSequence leader = bytes(keys.leader());
     Cmp ours = new Cmp(leader, Cmp.Op.EQUAL, CmpTarget.value(bytes(memberName)));
@@ -202,22 +214,29 @@ public final class EtcdDcs implements Dcs {
   @Override
   public synchronized void takeLeader() throws DcsException {
     requireMember();
-    Deadline deadline = newDeadline();
-    refreshLease(deadline, false);
-    withLease(
-        deadline, lease -> kv().put(bytes(keys.leader()), bytes(memberName), withLease(lease)));
+    retry(
+        "take_leader",
+        deadline -> {
+          refreshLease(deadline, false);
+          return withLease(
+              deadline,
+              lease -> kv().put(bytes(keys.leader()), bytes(memberName), withLease(lease)));
+        });
   }
 
   @Override
   public boolean deleteLeader() throws DcsException {
     requireMember();
     ByteSequence leader = bytes(keys.leader());
-    return await(
-            kv().txn()
-                .If(new Cmp(leader, Cmp.Op.EQUAL, CmpTarget.value(bytes(memberName))))
-                .Then(Op.delete(leader, DeleteOption.DEFAULT))
-                .commit(),
-            newDeadline())
+    return retry(
+            "delete_leader",
+            deadline ->
+                await(
+                    kv().txn()
+                        .If(new Cmp(leader, Cmp.Op.EQUAL, CmpTarget.value(bytes(memberName))))
+                        .Then(Op.delete(leader, DeleteOption.DEFAULT))
+                        .commit(),
+                    deadline))
         .isSucceeded();
   }
 
@@ -226,15 +245,19 @@ public final class EtcdDcs implements Dcs {
   @Override
   public synchronized void touchMember(Map<String, Object> data) throws DcsException {
     requireMember();
-    Deadline deadline = newDeadline();
-    refreshLease(deadline, false);
     String json = Json.write(data);
-    if (json.equals(lastMemberJson) && lastMemberLease == leaseId) {
-      return;
-    }
-    lastMemberJson = null; // unknown until the put succeeds
-    withLease(
-        deadline, lease -> kv().put(bytes(keys.member(memberName)), bytes(json), withLease(lease)));
+    retry(
+        "touch_member",
+        deadline -> {
+          refreshLease(deadline, false);
+          if (json.equals(lastMemberJson) && lastMemberLease == leaseId) {
+            return null;
+          }
+          lastMemberJson = null; // unknown until the put succeeds
+          return withLease(
+              deadline,
+              lease -> kv().put(bytes(keys.member(memberName)), bytes(json), withLease(lease)));
+        });
     lastMemberJson = json;
     lastMemberLease = leaseId;
   }
@@ -245,15 +268,18 @@ public final class EtcdDcs implements Dcs {
   public boolean initialize(boolean create, String sysid) throws DcsException {
     ByteSequence key = bytes(keys.initialize());
     if (!create) {
-      await(kv().put(key, bytes(sysid)), newDeadline());
+      retry("initialize", deadline -> await(kv().put(key, bytes(sysid)), deadline));
       return true;
     }
-    return await(
-            kv().txn()
-                .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
-                .Then(Op.put(key, bytes(sysid), PutOption.DEFAULT))
-                .commit(),
-            newDeadline())
+    return retry(
+            "initialize",
+            deadline ->
+                await(
+                    kv().txn()
+                        .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+                        .Then(Op.put(key, bytes(sysid), PutOption.DEFAULT))
+                        .commit(),
+                    deadline))
         .isSucceeded();
   }
 
@@ -307,9 +333,12 @@ public final class EtcdDcs implements Dcs {
 
   @Override
   public void deleteCluster() throws DcsException {
-    await(
-        kv().delete(bytes(keys.prefix()), DeleteOption.builder().isPrefix(true).build()),
-        newDeadline());
+    retry(
+        "delete_cluster",
+        deadline ->
+            await(
+                kv().delete(bytes(keys.prefix()), DeleteOption.builder().isPrefix(true).build()),
+                deadline));
     synchronized (this) {
       lastMemberJson = null;
       lastStatusJson = null;
@@ -341,7 +370,8 @@ public final class EtcdDcs implements Dcs {
     }
     if (lease != 0) {
       try {
-        await(leases().revoke(lease), newDeadline());
+        // one attempt: a stopping agent does not wait out an etcd outage for this
+        await(leases().revoke(lease), singleAttempt());
       } catch (DcsException e) {
         LOG.warn("Could not revoke the etcd lease: {}", e.getMessage());
       }
@@ -375,7 +405,8 @@ public final class EtcdDcs implements Dcs {
       client = clientFactory.get();
       current = client;
     }
-    LOG.info("Reconnecting to etcd");
+    // debug only: DcsRetry already logs every failed attempt that leads here
+    LOG.debug("Reconnecting to etcd");
     old.close(); // outside clientLock: closing waits for jetcd's locks, whose holders call us
     // outside clientLock: a watch takes its own lock and then asks for the client
     List<PrefixWatch> toRestart;
@@ -401,7 +432,7 @@ public final class EtcdDcs implements Dcs {
    * set (leader updates) or when the last one is older than a quarter of the ttl, so member keys of
    * replicas stay alive without a keep-alive on every call.
    */
-  private void refreshLease(Deadline deadline, boolean force) throws DcsException {
+  private void refreshLease(DcsRetry.Deadline deadline, boolean force) throws DcsException {
     if (leaseId == 0 || leaseTtl != ttl) {
       grantLease(deadline);
       return;
@@ -420,7 +451,7 @@ public final class EtcdDcs implements Dcs {
     }
   }
 
-  private void grantLease(Deadline deadline) throws DcsException {
+  private void grantLease(DcsRetry.Deadline deadline) throws DcsException {
     int wanted = ttl;
     long sent = System.nanoTime();
     leaseId = await(leases().grant(wanted), deadline).getID();
@@ -429,7 +460,7 @@ public final class EtcdDcs implements Dcs {
   }
 
   /** Runs a write with our lease; if etcd no longer knows the lease, grants one and retries. */
-  private <T> T withLease(Deadline deadline, LeaseWrite<T> write) throws DcsException {
+  private <T> T withLease(DcsRetry.Deadline deadline, LeaseWrite<T> write) throws DcsException {
     try {
       return await(write.start(leaseId), deadline);
     } catch (LeaseNotFoundException e) {
@@ -457,21 +488,24 @@ public final class EtcdDcs implements Dcs {
       return true;
     }
     ByteSequence k = bytes(key);
-    return await(
-            kv().txn()
-                .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(expectedModRevision)))
-                .Then(Op.put(k, bytes(value), PutOption.DEFAULT))
-                .commit(),
-            newDeadline())
+    return retry(
+            "put " + key,
+            deadline ->
+                await(
+                    kv().txn()
+                        .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(expectedModRevision)))
+                        .Then(Op.put(k, bytes(value), PutOption.DEFAULT))
+                        .commit(),
+                    deadline))
         .isSucceeded();
   }
 
   private void put(String key, String value) throws DcsException {
-    await(kv().put(bytes(key), bytes(value)), newDeadline());
+    retry("put " + key, deadline -> await(kv().put(bytes(key), bytes(value)), deadline));
   }
 
   private void delete(String key) throws DcsException {
-    await(kv().delete(bytes(key)), newDeadline());
+    retry("delete " + key, deadline -> await(kv().delete(bytes(key)), deadline));
   }
 
   private void requireMember() {
@@ -482,63 +516,42 @@ public final class EtcdDcs implements Dcs {
 
   // ---------------------------------------------------------------- deadlines
 
-  /** The moment by which a whole public call must have finished. */
-  private record Deadline(long nanos, int seconds) {
-    long remainingNanos() {
-      return nanos - System.nanoTime();
-    }
+  /** Runs one operation under {@link DcsRetry} with the current retry_timeout. */
+  private <T> T retry(String operation, DcsRetry.Attempt<T> attempt) throws DcsException {
+    return retry.call(operation, retryTimeout, attempt);
   }
 
-  private Deadline newDeadline() {
-    int seconds = retryTimeout;
-    return new Deadline(System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds), seconds);
+  private DcsRetry.Deadline singleAttempt() {
+    return new DcsRetry.Deadline(
+        System.nanoTime() + TimeUnit.SECONDS.toNanos(retryTimeout), System::nanoTime);
   }
 
-  private <T> T await(CompletableFuture<T> future, Deadline deadline) throws DcsException {
+  private <T> T await(CompletableFuture<T> future, DcsRetry.Deadline deadline) throws DcsException {
+    long waitNanos = Math.max(0, deadline.remainingNanos());
     try {
-      return future.get(Math.max(0, deadline.remainingNanos()), TimeUnit.NANOSECONDS);
+      return future.get(waitNanos, TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       future.cancel(true);
       reconnectNeeded = true;
-      throw new DcsException("etcd: request timed out after " + deadline.seconds() + " s");
+      throw new DcsRetry.Transient("etcd: request timed out", e);
     } catch (InterruptedException e) {
       future.cancel(true);
       Thread.currentThread().interrupt();
       throw new DcsException("etcd: interrupted", e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
-      if (isLeaseNotFound(cause)) {
+      if (EtcdErrors.isLeaseNotFound(cause)) {
         throw new LeaseNotFoundException(cause);
       }
-      if (isUnavailable(cause)) {
+      if (EtcdErrors.isUnavailable(cause)) {
         reconnectNeeded = true;
+        throw new DcsRetry.Transient("etcd: " + EtcdErrors.describe(cause), cause);
       }
-      throw new DcsException("etcd: " + describe(cause), cause);
+      if (EtcdErrors.isDeadlineExceeded(cause)) {
+        throw new DcsRetry.Transient("etcd: " + EtcdErrors.describe(cause), cause);
+      }
+      throw new DcsException("etcd: " + EtcdErrors.describe(cause), cause);
     }
-  }
-
-  private static boolean isLeaseNotFound(Throwable t) {
-    return t instanceof NoSuchLeaseException
-        || (t instanceof EtcdException ee
-            && ee.getErrorCode() == ErrorCode.NOT_FOUND
-            && String.valueOf(ee.getMessage()).contains("lease not found"));
-  }
-
-  private static boolean isUnavailable(Throwable t) {
-    return (t instanceof EtcdException ee && ee.getErrorCode() == ErrorCode.UNAVAILABLE)
-        || (t instanceof StatusRuntimeException se
-            && se.getStatus().getCode() == Status.Code.UNAVAILABLE);
-  }
-
-  private static String describe(Throwable t) {
-    String message = t.getMessage();
-    if (message == null || message.isBlank()) {
-      return t.getClass().getSimpleName();
-    }
-    if (message.contains("UNAUTHENTICATED") || message.contains("authentication failed")) {
-      return message + " (check the etcd username and password)";
-    }
-    return message;
   }
 
   /** etcd does not know the lease we wrote with (it expired or was revoked). */

@@ -88,9 +88,34 @@ class DynamicConfigTest {
   static Stream<Arguments> sanity() {
     return Stream.of(
         Arguments.of(30, 10, 10, 30, 10, 10, false),
-        Arguments.of(5, 0, 1, 20, 1, 3, false), // minimums: ttl 20, loop_wait 1, retry 3
+        Arguments.of(5, 0, 1, 20, 1, 3, true), // minimums: ttl 20, loop_wait 1, retry 3
         Arguments.of(30, 15, 10, 30, 10, 10, true), // loop_wait reduced to ttl - 2*retry
         Arguments.of(20, 10, 10, 20, 1, 9, true)); // retry too big: loop_wait 1, retry (ttl-1)/2
+  }
+
+  /** The warnings word for word as Patroni's Config._validate_and_adjust_timeouts logs them. */
+  @Test
+  void timeoutWarningsInPatronisWords() {
+    assertEquals(
+        List.of(
+            "loop_wait=0 can't be smaller than 1, adjusting...",
+            "retry_timeout=1 can't be smaller than 3, adjusting...",
+            "ttl=5 can't be smaller than 20, adjusting..."),
+        DynamicConfig.from(Map.of("ttl", 5, "loop_wait", 0, "retry_timeout", 1)).warnings());
+    assertEquals(
+        List.of(
+            "Violated the rule \"loop_wait + 2*retry_timeout <= ttl\", where ttl=30 and"
+                + " retry_timeout=10. Adjusting loop_wait from 15 to 10"),
+        DynamicConfig.from(Map.of("ttl", 30, "loop_wait", 15, "retry_timeout", 10)).warnings());
+    assertEquals(
+        List.of(
+            "Violated the rule \"loop_wait + 2*retry_timeout <= ttl\", where ttl=20. Adjusting"
+                + " loop_wait from 10 to 1 and retry_timeout from 10 to 9"),
+        DynamicConfig.from(Map.of("ttl", 20, "loop_wait", 10, "retry_timeout", 10)).warnings());
+    // the smallest settings that satisfy the rule as they are: no warning
+    assertEquals(
+        List.of(),
+        DynamicConfig.from(Map.of("ttl", 20, "loop_wait", 2, "retry_timeout", 9)).warnings());
   }
 
   @Test

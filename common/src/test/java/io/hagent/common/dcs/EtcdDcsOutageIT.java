@@ -92,6 +92,68 @@ class EtcdDcsOutageIT {
     }
   }
 
+  /**
+   * An outage shorter than retry_timeout is ridden out inside the calls: they return normally once
+   * etcd is back, and the leader key stays ours (issue #18: jetcd's own 3 quick tries gave up).
+   */
+  @Test
+  void aBlipShorterThanRetryTimeoutIsInvisibleToTheCaller() throws Exception {
+    EtcdConfig config =
+        new EtcdConfig(List.of(etcd.endpoint()), null, null, null, null, null, null);
+    int retry = 10;
+    try (EtcdDcs a = EtcdDcs.create(config, new KeyLayout(null, "blip"), "a", TTL, retry)) {
+      assertTrue(a.attemptToAcquireLeader());
+      etcd.kill();
+      long down = System.nanoTime();
+      java.util.concurrent.CompletableFuture<Boolean> renew =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return a.updateLeader();
+                } catch (DcsException e) {
+                  throw new java.util.concurrent.CompletionException(e);
+                }
+              });
+      Thread.sleep(4000);
+      assertTrue(!renew.isDone(), "still retrying while etcd is down");
+      etcd.start();
+      assertTrue(renew.get(retry, TimeUnit.SECONDS), "the renewal succeeded after the blip");
+      double took = seconds(down);
+      System.out.printf("update_leader rode out a blip, returned after %.1f s%n", took);
+      assertTrue(took < retry + 1, "within retry_timeout: " + took);
+      assertEquals("a", a.readCluster().leader().name());
+    }
+  }
+
+  /** The retries go across every configured endpoint: a dead first member does not matter. */
+  @Test
+  void aDeadEndpointIsPassedOver() throws Exception {
+    int dead;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      dead = s.getLocalPort(); // free again once closed: nothing listens there
+    }
+    EtcdConfig config =
+        new EtcdConfig(
+            List.of("http://127.0.0.1:" + dead, etcd.endpoint()),
+            null,
+            null,
+            null,
+            null,
+            null,
+            null);
+    try (EtcdDcs a = EtcdDcs.create(config, new KeyLayout(null, "twoends"), "a", TTL, RETRY)) {
+      long start = System.nanoTime();
+      for (int i = 0; i < 5; i++) {
+        assertTrue(a.attemptToAcquireLeader() || a.updateLeader());
+        a.touchMember(Map.of("state", "running", "i", i));
+        assertEquals("a", a.readCluster().leader().name());
+      }
+      double took = seconds(start);
+      System.out.printf("15 calls with one dead endpoint of two took %.2f s%n", took);
+      assertTrue(took < BOUND, "took " + took + " s");
+    }
+  }
+
   @Test
   void callsTimeOutWhileEtcdHangs() throws Exception {
     EtcdConfig config =

@@ -450,6 +450,10 @@ public final class HaLoop {
     lastLocal = local;
     DynamicConfig dyn = applyDynamicConfig(cluster, local);
     LockState lock = refreshLock(cluster);
+    if (lock == null) {
+      cluster = null;
+      lock = LockState.LOST;
+    }
     String busy = background.busyWith();
     boolean paused = cluster != null ? cluster.isPaused() : dyn.pause();
     Map<String, PeerStatus> peerStatus = Map.of();
@@ -621,7 +625,10 @@ public final class HaLoop {
     return dynamic;
   }
 
-  /** The holder's heartbeat: refresh the key before deciding, as Patroni does (§5.4). */
+  /**
+   * The holder's heartbeat: refresh the key before deciding, as Patroni does (§5.4). Null when etcd
+   * could not be reached within retry_timeout.
+   */
   private LockState refreshLock(Cluster cluster) {
     if (cluster == null
         || cluster.leader() == null
@@ -636,7 +643,11 @@ public final class HaLoop {
         return LockState.HELD;
       }
     } catch (DcsException e) {
-      LOG.error("failed to update leader lock: {}", e.getMessage());
+      // etcd did not answer within retry_timeout: as in Patroni, that is "DCS is not accessible"
+      // (demote offline), not a lock another node took (the decision sees no cluster view).
+      LOG.error("Error communicating with DCS: failed to update leader lock: {}", e.getMessage());
+      lease.release();
+      return null;
     }
     lease.release();
     return LockState.LOST;

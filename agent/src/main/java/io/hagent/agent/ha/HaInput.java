@@ -99,5 +99,12 @@ public record HaInput(
   public record LocalSettings(
       int pgCtlTimeout, boolean removeOnRewindFailure, boolean removeOnDivergedTimelines) {
     public static final LocalSettings DEFAULTS = new LocalSettings(60, false, false);
+
+    public static LocalSettings of(io.hagent.common.config.PostgresqlConfig pg) {
+      return new LocalSettings(
+          pg.pgCtlTimeout(),
+          pg.removeDataDirectoryOnRewindFailure(),
+          pg.removeDataDirectoryOnDivergedTimelines());
+    }
   }
 }

@@ -33,23 +33,29 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HA loop (§5.1): every {@code loop_wait} seconds, or at once when the DCS watch reports a
+ * Why this file is longer than ~500 lines: it is the orchestrator of a cycle and owns the mutable
+ * state every step shares (the configuration and dynamic configuration, the last cluster view and
+ * probe, the published snapshot, the intended role); the steps themselves live in their own classes
+ * (HaDecision, PlanExecutor, BackgroundTask, RaceView, ScheduledRestart, ReloadPlan).
+ *
+ * <p>The HA loop (§5.1): every {@code loop_wait} seconds, or at once when the DCS watch reports a
  * leader or config change, it gathers one snapshot (DCS view, local PostgreSQL, peers when
- * leaderless), asks {@link HaDecision} what to do, has {@link ActionExecutor} do it, logs the
- * outcome in Patroni's words and publishes a {@link NodeSnapshot} for the REST API.
+ * leaderless), asks {@link HaDecision} what to do, has {@link PlanExecutor} carry the plan out,
+ * logs the outcome in Patroni's words and publishes a {@link NodeSnapshot} for the REST API.
  */
 public final class HaLoop {
   private static final Logger LOG = LoggerFactory.getLogger(HaLoop.class);
 
   private volatile HagentConfig config;
   private final LoopTasks tasks = new LoopTasks();
-  private volatile RestartRequest scheduledRestart;
+  private final ScheduledRestart scheduledRestart = new ScheduledRestart();
   private volatile boolean reloadRequested;
   private java.util.concurrent.Callable<HagentConfig> reloader;
   private String reloadSource = "the environment";
   private final Dcs dcs;
   private final Postgres pg;
   private final PeerProbe peers;
+  private final RaceView raceView;
   private final LongSupplier nanoTime;
   private final Clock clock;
   private final LeaderLease lease;
@@ -112,6 +118,7 @@ public final class HaLoop {
     this.dcs = dcs;
     this.pg = pg;
     this.peers = peers;
+    this.raceView = new RaceView(peers, nanoTime, () -> stopping);
     this.nanoTime = nanoTime;
     this.clock = clock;
     this.lease = lease;
@@ -182,21 +189,11 @@ public final class HaLoop {
   }
 
   boolean scheduleRestart(RestartRequest request) {
-    synchronized (tasks) {
-      if (scheduledRestart != null) {
-        return false;
-      }
-      scheduledRestart = request;
-      return true;
-    }
+    return scheduledRestart.schedule(request);
   }
 
   boolean cancelScheduledRestart() {
-    synchronized (tasks) {
-      boolean had = scheduledRestart != null;
-      scheduledRestart = null;
-      return had;
-    }
+    return scheduledRestart.cancel();
   }
 
   /**
@@ -214,13 +211,7 @@ public final class HaLoop {
           ActionOutcome.failure(busy + " already in progress"));
     }
     String myRole = s.isPrimary() ? "primary" : "replica";
-    boolean roleOk = req.role() == null || req.role().equals(myRole);
-    boolean pendingOk = !Boolean.TRUE.equals(req.restartPending()) || s.pendingRestart();
-    boolean versionOk =
-        req.postgresVersion() == null
-            || s.serverVersion() == null
-            || s.serverVersion() < versionNumber(req.postgresVersion());
-    if (!roleOk || !pendingOk || !versionOk) {
+    if (!RestartRules.matches(req, s)) {
       return CompletableFuture.completedFuture(
           ActionOutcome.failure("restart conditions are not satisfied"));
     }
@@ -272,18 +263,6 @@ public final class HaLoop {
     return ActionOutcome.success("reinitialize started");
   }
 
-  /** "15.4" -> 150004, "9.6.3" -> 90603 (server_version_num). */
-  static int versionNumber(String v) {
-    String[] p = v.split("\\.");
-    int major = Integer.parseInt(p[0]);
-    if (major >= 10) {
-      return major * 10000 + (p.length > 1 ? Integer.parseInt(p[1]) : 0);
-    }
-    return major * 10000
-        + (p.length > 1 ? Integer.parseInt(p[1]) * 100 : 0)
-        + (p.length > 2 ? Integer.parseInt(p[2]) : 0);
-  }
-
   private void reloadIfRequested() {
     if (!reloadRequested || reloader == null) {
       return;
@@ -332,18 +311,8 @@ public final class HaLoop {
   }
 
   private void runScheduledRestart() {
-    RestartRequest req = scheduledRestart;
-    if (req == null || req.schedule() == null) {
-      return;
-    }
-    Instant at = req.schedule().toInstant();
-    Instant now = Instant.now(clock);
-    if (now.isBefore(at)) {
-      return;
-    }
-    cancelScheduledRestart();
-    if (java.time.Duration.between(at, now).toMillis() > 1500L * dynamic.loopWait()) {
-      LOG.info("Found a stale restart value, cleaning up");
+    RestartRequest req = scheduledRestart.takeIfDue(Instant.now(clock), dynamic.loopWait());
+    if (req == null) {
       return;
     }
     ActionOutcome outcome = restartNow(req).getNow(null);
@@ -365,7 +334,7 @@ public final class HaLoop {
       runCycle();
       long next = start + TimeUnit.SECONDS.toNanos(dynamic.loopWait());
       NodeSnapshot s = snapshot.get();
-      snapshot.set(withNextRun(s, next));
+      snapshot.set(s.withNextRun(next));
       waitUntil(next);
     }
   }
@@ -462,7 +431,7 @@ public final class HaLoop {
       publish(local, cluster, nanoTime.getAsLong());
       List<Member> others =
           cluster.members().stream().filter(m -> !m.name().equals(config.name())).toList();
-      peerStatus = raceView(cluster, local, others, dyn);
+      peerStatus = raceView.ask(cluster, local, others, dyn);
     }
     String prefix = paused ? "PAUSE: " : "";
     if (cluster != null) {
@@ -480,7 +449,7 @@ public final class HaLoop {
                 peerStatus,
                 config.bootstrap() != null && !config.tagView().nofailover(),
                 Instant.now(clock))
-            .withLocal(localSettings())
+            .withLocal(HaInput.LocalSettings.of(config.postgresql()))
             .withRewind(rewindCheck(cluster, local, lock, paused, busy, dyn))
             .busyWith(busy);
     Plan plan = HaDecision.decide(input);
@@ -509,57 +478,6 @@ public final class HaLoop {
       publishToDcs(after, paused);
     }
     publish(after, cluster, nanoTime.getAsLong());
-  }
-
-  /**
-   * The peers' answers for a leader race (§5.6). After a clean shutdown the old leader published
-   * its final WAL position (status optime); a peer that reports less while we have it may simply
-   * not have published since it received the last WAL, so it is asked again, for at most
-   * min(loop_wait, 2 s): otherwise the race between equal replicas would go to whoever asks first,
-   * not to the higher failover_priority.
-   */
-  private Map<String, PeerStatus> raceView(
-      Cluster cluster, LocalState local, List<Member> others, DynamicConfig dyn) {
-    Map<String, PeerStatus> seen = new java.util.LinkedHashMap<>(peers.probe(others));
-    long optime = cluster.status().optime();
-    if (optime <= 0 || local.walPosition() <= optime) {
-      return seen;
-    }
-    long deadline =
-        nanoTime.getAsLong()
-            + TimeUnit.MILLISECONDS.toNanos(Math.min(2000, 1000L * dyn.loopWait()));
-    while (!stopping) {
-      List<Member> stale =
-          others.stream()
-              .filter(
-                  m -> {
-                    PeerStatus p = seen.get(m.name());
-                    return p != null
-                        && p.reachable()
-                        && !"primary".equals(p.role())
-                        && !p.nofailover()
-                        && p.walPosition() <= optime;
-                  })
-              .toList();
-      if (stale.isEmpty() || nanoTime.getAsLong() - deadline >= 0) {
-        break;
-      }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-      seen.putAll(peers.probe(stale));
-    }
-    return seen;
-  }
-
-  private HaInput.LocalSettings localSettings() {
-    return new HaInput.LocalSettings(
-        config.postgresql().pgCtlTimeout(),
-        config.postgresql().removeDataDirectoryOnRewindFailure(),
-        config.postgresql().removeDataDirectoryOnDivergedTimelines());
   }
 
   /**
@@ -704,40 +622,8 @@ public final class HaLoop {
             dcsLastSeenEpoch,
             prev == null ? now : prev.nextRunNanos(),
             false,
-            scheduledRestartJson(local),
+            scheduledRestart.json(local),
             false));
-  }
-
-  private static NodeSnapshot withNextRun(NodeSnapshot s, long next) {
-    return new NodeSnapshot(
-        s.scope(),
-        s.name(),
-        s.version(),
-        s.pg(),
-        s.role(),
-        s.cluster(),
-        s.leaderUntilNanos(),
-        s.config(),
-        s.tags(),
-        s.dcsLastSeenEpoch(),
-        next,
-        s.failsafeActive(),
-        s.scheduledRestart(),
-        s.watchdogFailed());
-  }
-
-  private Map<String, Object> scheduledRestartJson(LocalState local) {
-    RestartRequest req = scheduledRestart;
-    if (req == null) {
-      return null;
-    }
-    Map<String, Object> json = new java.util.LinkedHashMap<>(req.toJson());
-    if (local.postmasterStartTime() != null) {
-      json.put(
-          "postmaster_start_time",
-          io.hagent.agent.node.PythonTime.datetime(local.postmasterStartTime()));
-    }
-    return json;
   }
 
   /** The agent cannot go on (e.g. system ID mismatch); Main exits with status 1. */

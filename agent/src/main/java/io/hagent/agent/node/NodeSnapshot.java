@@ -44,4 +44,23 @@ public record NodeSnapshot(
   public boolean paused() {
     return config != null && config.pause();
   }
+
+  /** This snapshot with another time for the next HA cycle (for /liveness). */
+  public NodeSnapshot withNextRun(long next) {
+    return new NodeSnapshot(
+        scope,
+        name,
+        version,
+        pg,
+        role,
+        cluster,
+        leaderUntilNanos,
+        config,
+        tags,
+        dcsLastSeenEpoch,
+        next,
+        failsafeActive,
+        scheduledRestart,
+        watchdogFailed);
+  }
 }

@@ -106,7 +106,8 @@ final class Agent {
       return 1;
     }
     guard.start();
-    SystemdNotify.fromEnvironment().ready();
+    SystemdNotify systemd = SystemdNotify.fromEnvironment();
+    systemd.ready("REST API listening on " + config.restapi().listen());
 
     Thread haThread =
         new Thread(
@@ -127,6 +128,7 @@ final class Agent {
     Runnable terminate =
         () -> {
           LOG.info("received a termination signal; shutting down");
+          systemd.stopping("shutting down");
           loop.stop();
         };
     Signals.handle("TERM", terminate);

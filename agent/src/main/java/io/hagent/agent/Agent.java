@@ -64,6 +64,9 @@ final class Agent {
     Dcs dcs =
         EtcdDcs.create(
             config.etcd(), config.keys(), config.name(), initial.ttl(), initial.retryTimeout());
+    SystemdNotify systemd = SystemdNotify.fromEnvironment();
+    // `systemctl status` shows why the start takes long while etcd is unreachable
+    systemd.status("waiting for the DCS (etcd) before starting");
     try {
       Cluster cluster = AgentStartupGuard.awaitCluster(dcs::readCluster, Thread::sleep);
       if (AgentStartupGuard.anotherNodeRuns(
@@ -106,7 +109,6 @@ final class Agent {
       return 1;
     }
     guard.start();
-    SystemdNotify systemd = SystemdNotify.fromEnvironment();
     systemd.ready("REST API listening on " + config.restapi().listen());
 
     Thread haThread =

@@ -2,7 +2,9 @@ package io.hagent.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.sun.jna.Platform;
 import java.io.IOException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -30,6 +32,13 @@ class NotifySocketScenarioTest {
   private static final Duration HEAL = Duration.ofSeconds(90);
 
   @TempDir Path tmp;
+
+  @org.junit.jupiter.api.BeforeEach
+  void linux64() {
+    assumeTrue(
+        Platform.isLinux() && Platform.is64Bit(),
+        "NotifySocket reads struct msghdr/cmsghdr with 64-bit Linux layouts");
+  }
 
   @Test
   void onlyTheAgentsPidWritesAcrossStartRestartSwitchoverAndStop() throws Exception {

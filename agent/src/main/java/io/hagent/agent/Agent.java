@@ -66,6 +66,9 @@ final class Agent {
     Dcs dcs =
         EtcdDcs.create(
             config.etcd(), config.keys(), config.name(), initial.ttl(), initial.retryTimeout());
+    SystemdNotify systemd = SystemdNotify.fromEnvironment();
+    // `systemctl status` shows why the start takes long while etcd is unreachable
+    systemd.status("waiting for the DCS (etcd) before starting");
     try {
       Cluster cluster = AgentStartupGuard.awaitCluster(dcs::readCluster, Thread::sleep);
       if (AgentStartupGuard.anotherNodeRuns(
@@ -113,7 +116,7 @@ final class Agent {
       return 1;
     }
     guard.start();
-    SystemdNotify.fromEnvironment().ready();
+    systemd.ready("REST API listening on " + config.restapi().listen());
 
     Thread haThread =
         new Thread(
@@ -134,6 +137,7 @@ final class Agent {
     Runnable terminate =
         () -> {
           LOG.info("received a termination signal; shutting down");
+          systemd.stopping("shutting down");
           loop.stop();
         };
     Signals.handle("TERM", terminate);

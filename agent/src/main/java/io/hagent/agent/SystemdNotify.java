@@ -1,81 +1,86 @@
 package io.hagent.agent;
 
 import java.io.IOException;
-import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Tells systemd that the agent is ready (hagent.service has {@code Type=notify}).
+ * Tells systemd about the agent's state (hagent.service has {@code Type=notify}).
  *
- * <p>The notify protocol is a datagram on the Unix socket named by {@code NOTIFY_SOCKET}. Java 17
- * supports Unix domain <em>stream</em> sockets only (SocketChannel, JEP 380), not datagrams, so
- * without native code the JVM cannot send it. Instead we run {@code systemd-notify --ready
- * --pid=<our pid>}: the unit sets {@code NotifyAccess=all} so a child may speak for the service,
- * {@code MAINPID} names the JVM, and systemd-notify waits (BARRIER=1) until systemd has processed
- * the message, so it is not lost when the short-lived sender exits.
+ * <p>The message is a datagram on the Unix socket named by {@code NOTIFY_SOCKET}, sent by the JVM
+ * itself ({@link UnixDatagram}), so the unit can say {@code NotifyAccess=main}: systemd then
+ * ignores every other process of the unit. That matters because PostgreSQL built with systemd
+ * support sends READY=1 and STOPPING=1 of its own whenever it finds NOTIFY_SOCKET; with {@code
+ * NotifyAccess=all} a postmaster stopping for a switchover or restart made systemd believe the
+ * agent was stopping. The agent's children never see the variable either (ProcessRunner scrubs it).
+ *
+ * <p>Only the messages systemd acts on for a Type=notify service are sent: READY=1 once the REST
+ * API listens, STOPPING=1 when a termination signal arrives, STATUS= as a one-line summary.
  */
 public final class SystemdNotify {
   private static final Logger LOG = LoggerFactory.getLogger(SystemdNotify.class);
-  private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
-  private final Map<String, String> env;
-  private final String executable;
-  private final long pid;
+  /** How a message reaches the socket; a seam for tests. */
+  interface Sender {
+    void send(String socket, String message) throws IOException;
+  }
 
-  SystemdNotify(Map<String, String> env, String executable, long pid) {
-    this.env = env;
-    this.executable = executable;
-    this.pid = pid;
+  private final String socket;
+  private final Sender sender;
+
+  SystemdNotify(Map<String, String> env, Sender sender) {
+    String s = env.get("NOTIFY_SOCKET");
+    this.socket = s == null || s.isBlank() ? null : s;
+    this.sender = sender;
   }
 
   /** For this process, started by systemd or not. */
   public static SystemdNotify fromEnvironment() {
-    return new SystemdNotify(System.getenv(), "systemd-notify", ProcessHandle.current().pid());
+    return new SystemdNotify(System.getenv(), UnixDatagram::send);
   }
 
   /** Runs not under a Type=notify unit: nothing to do. */
   public boolean enabled() {
-    String socket = env.get("NOTIFY_SOCKET");
-    return socket != null && !socket.isBlank();
+    return socket != null;
+  }
+
+  /** READY=1: start-up is complete (the REST API listens). */
+  public boolean ready(String status) {
+    return send("READY=1\nSTATUS=" + oneLine(status));
+  }
+
+  /** STOPPING=1: a termination signal arrived, the agent is shutting down. */
+  public boolean stopping(String status) {
+    return send("STOPPING=1\nSTATUS=" + oneLine(status));
+  }
+
+  /** STATUS=: free text shown by `systemctl status`. */
+  public boolean status(String status) {
+    return send("STATUS=" + oneLine(status));
   }
 
   /**
-   * Reports READY=1 with our PID. Never throws: a failed notification is logged, and systemd will
-   * then fail the start after TimeoutStartSec, which is the visible signal.
+   * Never throws: a failed notification is logged, and systemd then fails the start after
+   * TimeoutStartSec, which is the visible signal.
    *
-   * @return whether systemd-notify reported success (false when not under systemd)
+   * @return whether the datagram was sent (false when not under systemd)
    */
-  public boolean ready() {
-    if (!enabled()) {
+  private boolean send(String message) {
+    if (socket == null) {
       return false;
     }
-    List<String> command = List.of(executable, "--ready", "--pid=" + pid);
     try {
-      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-      builder.environment().put("NOTIFY_SOCKET", env.get("NOTIFY_SOCKET"));
-      Process process = builder.start();
-      process.getOutputStream().close();
-      if (!process.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-        process.destroyForcibly();
-        LOG.warn("systemd-notify --ready did not finish within {} s", TIMEOUT.toSeconds());
-        return false;
-      }
-      String output = new String(process.getInputStream().readAllBytes()).trim();
-      if (process.exitValue() != 0) {
-        LOG.warn("systemd-notify --ready failed (exit {}): {}", process.exitValue(), output);
-        return false;
-      }
+      sender.send(socket, message);
       return true;
-    } catch (IOException e) {
-      LOG.warn("could not run {}: {}", executable, e.getMessage());
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("could not notify systemd on {}: {}", socket, e.getMessage());
       return false;
     }
+  }
+
+  /** A newline would start a new KEY=value assignment that systemd would act on. */
+  static String oneLine(String text) {
+    return text.replace('\n', ' ').replace('\r', ' ');
   }
 }

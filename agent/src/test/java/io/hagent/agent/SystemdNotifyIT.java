@@ -15,7 +15,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Against the real systemd-notify, with a Python datagram listener standing in for systemd. */
+/**
+ * The datagram really leaves this JVM, from this JVM's PID: a Python listener stands in for systemd
+ * and reads the sender's credentials (SO_PASSCRED), as systemd does for NotifyAccess=main.
+ */
 class SystemdNotifyIT {
   @TempDir Path dir;
 
@@ -28,23 +31,22 @@ class SystemdNotifyIT {
     return false;
   }
 
-  @Test
-  void sendsReadyAndOurPid() throws Exception {
-    assumeTrue(onPath("systemd-notify") && onPath("python3"), "needs systemd-notify and python3");
-    Path socket = dir.resolve("notify.sock");
-    // Receives datagrams like systemd does, closes passed fds (the BARRIER=1 pipe), prints them.
-    String listener =
-        "import socket,sys,os,array\n"
-            + "s=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM); s.bind(sys.argv[1])\n"
-            + "print('bound',flush=True); s.settimeout(10)\n"
-            + "while True:\n"
-            + "  m,anc,f,a=s.recvmsg(4096,socket.CMSG_SPACE(64))\n"
-            + "  for l,t,d in anc:\n"
-            + "    fds=array.array('i'); fds.frombytes(d[:len(d)-len(d)%4]); [os.close(x) for x in fds]\n"
-            + "  print(m.decode().replace('\\n',' '),flush=True)\n"
-            + "  if m.startswith(b'BARRIER'): break\n";
+  /** Prints "pid message" for each datagram until it has read {@code count}. */
+  private static final String LISTENER =
+      "import socket,sys,struct\n"
+          + "a=sys.argv[1]; a='\\0'+a[1:] if a.startswith('@') else a\n"
+          + "s=socket.socket(socket.AF_UNIX,socket.SOCK_DGRAM)\n"
+          + "s.setsockopt(socket.SOL_SOCKET,socket.SO_PASSCRED,1); s.bind(a)\n"
+          + "print('bound',flush=True); s.settimeout(10)\n"
+          + "for _ in range(int(sys.argv[2])):\n"
+          + "  m,anc,f,_a=s.recvmsg(4096,socket.CMSG_SPACE(12))\n"
+          + "  pid=[struct.unpack('iII',d[:12])[0] for l,t,d in anc if t==socket.SCM_CREDENTIALS]\n"
+          + "  print(pid[0] if pid else -1, m.decode().replace('\\n','|'),flush=True)\n";
+
+  private void roundTrip(String address) throws Exception {
+    assumeTrue(onPath("python3"), "needs python3 for the listener");
     Process python =
-        new ProcessBuilder("python3", "-c", listener, socket.toString())
+        new ProcessBuilder("python3", "-c", LISTENER, address, "2")
             .redirectErrorStream(true)
             .start();
     try (BufferedReader out =
@@ -52,11 +54,12 @@ class SystemdNotifyIT {
             new InputStreamReader(python.getInputStream(), StandardCharsets.UTF_8))) {
       assertEquals("bound", out.readLine());
       SystemdNotify notify =
-          new SystemdNotify(Map.of("NOTIFY_SOCKET", socket.toString()), "systemd-notify", 4242);
-      assertTrue(notify.enabled());
-      assertTrue(notify.ready());
-      assertEquals("READY=1 MAINPID=4242", out.readLine());
-      assertEquals("BARRIER=1", out.readLine());
+          new SystemdNotify(Map.of("NOTIFY_SOCKET", address), UnixDatagram::send);
+      assertTrue(notify.ready("REST API listening"));
+      assertTrue(notify.stopping("shutting down"));
+      long me = ProcessHandle.current().pid();
+      assertEquals(me + " READY=1|STATUS=REST API listening", out.readLine());
+      assertEquals(me + " STOPPING=1|STATUS=shutting down", out.readLine());
     } finally {
       python.destroy();
       python.waitFor(5, TimeUnit.SECONDS);
@@ -64,11 +67,20 @@ class SystemdNotifyIT {
   }
 
   @Test
+  void sendsFromThisProcessToAPathSocket() throws Exception {
+    roundTrip(dir.resolve("notify.sock").toString());
+  }
+
+  @Test
+  void sendsToAnAbstractSocket() throws Exception {
+    roundTrip("@hagent-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+  }
+
+  @Test
   void aMissingSocketIsReportedNotThrown() {
-    assumeTrue(onPath("systemd-notify"), "needs systemd-notify");
     SystemdNotify notify =
         new SystemdNotify(
-            Map.of("NOTIFY_SOCKET", dir.resolve("absent.sock").toString()), "systemd-notify", 1);
-    assertFalse(notify.ready());
+            Map.of("NOTIFY_SOCKET", dir.resolve("absent.sock").toString()), UnixDatagram::send);
+    assertFalse(notify.ready("up"));
   }
 }

@@ -84,7 +84,10 @@ public final class Hactl implements Callable<Integer> {
       names = {"-c", "--config-file"},
       paramLabel = "FILE",
       description =
-          "Configuration file (env PATRONICTL_CONFIG_FILE, default " + DEFAULT_CONFIG + ")")
+          "Configuration file (env PATRONICTL_CONFIG_FILE; default: the agent's "
+              + "/etc/hagent/hagent.yml, HAGENT_CONFIG of /etc/default/hagent, then "
+              + DEFAULT_CONFIG
+              + ")")
   String configFile;
 
   @Option(
@@ -145,17 +148,13 @@ public final class Hactl implements Callable<Integer> {
 
   private CtlSettings loadSettings() {
     Map<String, String> env = environment.env();
-    String file = configFile != null ? configFile : env.get("PATRONICTL_CONFIG_FILE");
-    boolean explicit = file != null;
-    Path path = Path.of(expandHome(explicit ? file : DEFAULT_CONFIG, env));
-    if (!Files.isReadable(path)) {
-      if (explicit) {
-        throw new CtlException(
-            "Provided config file "
-                + file
-                + " not existing or no read rights. Check the -c/--config-file parameter");
-      }
-      path = null;
+    ConfigDiscovery.Choice choice = new ConfigDiscovery(env).find(configFile);
+    Path path = choice.file().orElse(null);
+    if (choice.explicit() && !Files.isReadable(path)) {
+      throw new CtlException(
+          "Provided config file "
+              + path
+              + " not existing or no read rights. Check the -c/--config-file parameter");
     }
     String url = dcsUrl != null ? dcsUrl : env.get("DCS_URL");
     Map<String, String> loadEnv = env;
@@ -172,14 +171,6 @@ public final class Hactl implements Callable<Integer> {
       throw new CtlException(e.getMessage());
     }
     return CtlSettings.from(config, url, insecure);
-  }
-
-  private static String expandHome(String file, Map<String, String> env) {
-    if (file.startsWith("~/")) {
-      String home = env.getOrDefault("HOME", System.getProperty("user.home"));
-      return home + file.substring(1);
-    }
-    return file;
   }
 
   public static void main(String[] args) {

@@ -55,12 +55,21 @@ public final class AgentNode {
   private final NodeConfig config;
   private final Path agentJar;
   private final HttpClient http;
+  private final Map<String, String> env;
   private ChildProcess agent;
   private volatile boolean meantToRun;
 
   public AgentNode(NodeConfig config, Path agentJar) {
+    this(config, agentJar, Map.of());
+  }
+
+  /** With extra environment variables for the agent process (e.g. a NOTIFY_SOCKET of the test). */
+  public AgentNode(NodeConfig config, Path agentJar, Map<String, String> extraEnv) {
     this.config = config;
     this.agentJar = agentJar;
+    Map<String, String> e = new java.util.HashMap<>(extraEnv);
+    e.putIfAbsent("MALLOC_ARENA_MAX", "2");
+    this.env = Map.copyOf(e);
     RestApiSecurity.Tls tls = config.spec().restapi().tls();
     // a TLS node is probed with the test client certificate, as verify_client required demands
     this.http = tls == null ? HTTP : httpClient(tls.certs().sslContext(true));
@@ -126,7 +135,7 @@ public final class AgentNode {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    agent = ChildProcess.start(name(), command(), config.log(), Map.of("MALLOC_ARENA_MAX", "2"));
+    agent = ChildProcess.start(name(), command(), config.log(), env);
     meantToRun = true;
     return this;
   }
@@ -139,7 +148,7 @@ public final class AgentNode {
     if (!Files.isRegularFile(config.configFile())) {
       throw new IllegalStateException(name() + " has not been started yet: no config file");
     }
-    return ChildProcess.start(name() + "-second", command(), log, Map.of("MALLOC_ARENA_MAX", "2"));
+    return ChildProcess.start(name() + "-second", command(), log, env);
   }
 
   private List<String> command() {

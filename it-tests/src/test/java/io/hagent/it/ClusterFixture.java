@@ -41,6 +41,12 @@ public final class ClusterFixture implements AutoCloseable {
 
   /** Starts etcd, all agents at once (they race for the initialize key) and HAProxy if wanted. */
   public static ClusterFixture start(ClusterSpec spec) {
+    return start(spec, name -> Map.of());
+  }
+
+  /** As {@link #start(ClusterSpec)}, with extra environment variables per node name. */
+  public static ClusterFixture start(
+      ClusterSpec spec, java.util.function.Function<String, Map<String, String>> envOf) {
     Path base;
     try {
       base = Files.createTempDirectory("hagent-it-");
@@ -64,7 +70,7 @@ public final class ClusterFixture implements AutoCloseable {
                 cluster.etcd.hostPort(),
                 spec,
                 cluster.credentials);
-        cluster.nodes.add(new AgentNode(cfg, jar));
+        cluster.nodes.add(new AgentNode(cfg, jar, envOf.apply(name)));
       }
       cluster.nodes.forEach(AgentNode::start);
       if (spec.haproxy()) {

@@ -24,9 +24,27 @@ import org.slf4j.LoggerFactory;
 final class ProcessRunner {
   private static final Logger LOG = LoggerFactory.getLogger(ProcessRunner.class);
 
-  /** Environment variables that would let a password or a foreign setting leak into a child. */
-  private static final List<String> SCRUBBED =
-      List.of("PGPASSWORD", "PGPASSFILE", "PGUSER", "PGHOST", "PGPORT", "PGDATABASE", "PGSERVICE");
+  /**
+   * Variables systemd hands to the agent's own process: a child that inherits NOTIFY_SOCKET speaks
+   * for the service (PostgreSQL built with systemd support sends READY=1 and STOPPING=1 on it), and
+   * the socket-activation and watchdog ones name the agent's PID and file descriptors.
+   */
+  private static final List<String> SYSTEMD =
+      List.of(
+          "NOTIFY_SOCKET",
+          "LISTEN_FDS",
+          "LISTEN_PID",
+          "LISTEN_FDNAMES",
+          "WATCHDOG_USEC",
+          "WATCHDOG_PID");
+
+  /**
+   * Prefixes of the agent's own settings: PATRONI_* may hold passwords (PATRONI_SUPERUSER_PASSWORD,
+   * PATRONI_CONFIGURATION with the whole file), and inherited PG* variables (PGPASSWORD, PGHOST,
+   * PGSSLKEY...) would silently redirect or authenticate libpq tools differently from what the
+   * configuration says. A child gets only the PG* variables its caller sets on purpose.
+   */
+  private static final List<String> SCRUBBED_PREFIXES = List.of("PATRONI_", "PG");
 
   record Result(int exitCode, String output, boolean timedOut) {
     boolean ok() {
@@ -61,8 +79,9 @@ final class ProcessRunner {
       out = Files.createTempFile("hagent-exec", ".out");
       ProcessBuilder pb = new ProcessBuilder(command);
       Map<String, String> env = pb.environment();
-      SCRUBBED.forEach(env::remove);
-      env.putAll(extraEnv);
+      Map<String, String> wanted = childEnvironment(env, extraEnv);
+      env.clear();
+      env.putAll(wanted);
       pb.redirectErrorStream(true);
       pb.redirectOutput(out.toFile());
       pb.redirectInput(stdin == null ? new File("/dev/null") : stdin.toFile());
@@ -100,6 +119,33 @@ final class ProcessRunner {
 
   Result run(List<String> command, Duration timeout) {
     return run(command, Map.of(), timeout, null);
+  }
+
+  /**
+   * The environment of every child the agent starts: the agent's own minus systemd's per-service
+   * variables and the agent's settings and secrets, plus what the caller passes on purpose.
+   */
+  static Map<String, String> childEnvironment(
+      Map<String, String> inherited, Map<String, String> extraEnv) {
+    Map<String, String> env = new HashMap<>();
+    inherited.forEach(
+        (k, v) -> {
+          if (!scrubbed(k)) {
+            env.put(k, v);
+          }
+        });
+    extraEnv.forEach(
+        (k, v) -> {
+          if (SYSTEMD.contains(k)) {
+            throw new IllegalArgumentException(k + " must never be passed to a child");
+          }
+          env.put(k, v);
+        });
+    return env;
+  }
+
+  static boolean scrubbed(String name) {
+    return SYSTEMD.contains(name) || SCRUBBED_PREFIXES.stream().anyMatch(name::startsWith);
   }
 
   /** The environment for tools whose output we parse: untranslated messages. */

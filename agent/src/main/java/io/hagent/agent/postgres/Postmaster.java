@@ -44,8 +44,9 @@ final class Postmaster {
 
   /** pg_ctl start, then waits until the superuser can run a query (with the files as they are). */
   boolean startAndWait(int timeoutSeconds) {
+    // expectRunning only once pg_ctl has started the postmaster: a start runs in the background
+    // while the loop probes, and a probe must not take "no postmaster yet" for a crash.
     pg.state("starting");
-    pg.expectRunning(true);
     long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();
     ProcessRunner.Result r = pg.pgCtl().start(timeoutSeconds);
     if (!r.ok()) {
@@ -54,6 +55,7 @@ final class Postmaster {
       pg.state(pg.expectRunning() ? "starting" : "start failed");
       return false;
     }
+    pg.expectRunning(true);
     while (System.nanoTime() < deadline) {
       try {
         pg.local().query("SELECT 1");

@@ -80,7 +80,7 @@ final class StateProbe {
       local.close();
       if (pg.expectRunning()) {
         pg.expectRunning(false);
-        if ("running".equals(pg.state()) || "starting".equals(pg.state())) {
+        if ("running".equals(pg.state())) {
           LOG.warn("postmaster is not running any more");
           pg.state("crashed");
         }

@@ -141,6 +141,10 @@ class TlsEverywhereScenarioTest {
               && roles.get(old.name()).equals("Leader")
               && roles.values().stream().filter("Replica"::equals).count() == 2;
         });
+    // hactl query logs in with the superuser's encrypted PEM key
+    Result q =
+        hactl("query", "-c", "SELECT client_dn FROM pg_stat_ssl WHERE pid = pg_backend_pid()").ok();
+    assertTrue(q.out().contains("/CN=postgres"), q.out() + q.err());
     Result r = hactl("switchover", "--force").ok();
     assertTrue(r.out().contains("Successfully switched over to \""), r.out());
     AgentNode next = c.waitForLeader(Duration.ofSeconds(60));

@@ -193,23 +193,27 @@ public final class PemKeyStore {
             + " RSA PRIVATE KEY or EC PRIVATE KEY)");
   }
 
+  /**
+   * The JDK's own provider first: it reads what OpenSSL writes by default (PBES2, PBKDF2 with
+   * HMAC-SHA256, AES-CBC) without loading BouncyCastle's provider; that provider, created but never
+   * registered, covers the rest (PBES1, PKCS#12 schemes, other ciphers).
+   */
   private static PrivateKeyInfo decrypt(
       String file, PKCS8EncryptedPrivateKeyInfo encrypted, String password) throws IOException {
-    InputDecryptorProvider decryptor;
-    try {
-      // BouncyCastle's provider without registering it: it knows every PBES1/PBES2 scheme
-      decryptor =
-          new JceOpenSSLPKCS8DecryptorProviderBuilder()
-              .setProvider(BouncyCastle.provider())
-              .build(password.toCharArray());
-    } catch (OperatorCreationException e) {
-      throw new IOException(file + ": cannot set up key decryption: " + e.getMessage(), e);
+    for (boolean bouncyCastle : new boolean[] {false, true}) {
+      try {
+        JceOpenSSLPKCS8DecryptorProviderBuilder builder =
+            new JceOpenSSLPKCS8DecryptorProviderBuilder();
+        if (bouncyCastle) {
+          builder.setProvider(BouncyCastle.provider());
+        }
+        InputDecryptorProvider decryptor = builder.build(password.toCharArray());
+        return encrypted.decryptPrivateKeyInfo(decryptor);
+      } catch (OperatorCreationException | PKCSException | RuntimeException e) {
+        // a wrong password, or a scheme this provider lacks: try the next one
+      }
     }
-    try {
-      return encrypted.decryptPrivateKeyInfo(decryptor);
-    } catch (PKCSException | RuntimeException e) {
-      throw wrongPassword(file);
-    }
+    throw wrongPassword(file);
   }
 
   /** Legacy OpenSSL encryption ({@code Proc-Type: 4,ENCRYPTED}, DEK-Info with DES/AES-CBC). */

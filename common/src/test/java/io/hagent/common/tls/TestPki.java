@@ -29,10 +29,10 @@ import org.bouncycastle.operator.OutputEncryptor;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /** Keys and certificates for the tests, made in memory and written as OpenSSL writes them. */
-final class TestPki {
+public final class TestPki {
   private TestPki() {}
 
-  static KeyPair rsa() throws GeneralSecurityException {
+  public static KeyPair rsa() throws GeneralSecurityException {
     KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
     g.initialize(2048);
     return g.generateKeyPair();
@@ -42,7 +42,7 @@ final class TestPki {
    * With BouncyCastle's provider: its SEC1 encoding names the curve inside the key, as OpenSSL's
    * does (the JDK's key, converted, would lose it).
    */
-  static KeyPair ec() throws GeneralSecurityException {
+  public static KeyPair ec() throws GeneralSecurityException {
     KeyPairGenerator g =
         KeyPairGenerator.getInstance(
             "EC", new org.bouncycastle.jce.provider.BouncyCastleProvider());
@@ -51,7 +51,7 @@ final class TestPki {
   }
 
   /** A certificate for {@code subject} signed by {@code issuerKey} (self-signed if it is ours). */
-  static X509Certificate certificate(
+  public static X509Certificate certificate(
       String subject, KeyPair keys, String issuer, PrivateKey issuerKey, boolean ca)
       throws Exception {
     Instant now = Instant.now();
@@ -82,17 +82,17 @@ final class TestPki {
   }
 
   /** PKCS#1 for RSA, SEC1 for EC: what {@code openssl genrsa -traditional} / ecparam write. */
-  static String traditional(KeyPair keys) throws IOException {
+  public static String traditional(KeyPair keys) throws IOException {
     return pem(keys);
   }
 
   /** {@code -----BEGIN PRIVATE KEY-----}, what OpenSSL 3 writes by default. */
-  static String pkcs8(PrivateKey key) throws IOException {
+  public static String pkcs8(PrivateKey key) throws IOException {
     return pem(new JcaPKCS8Generator(key, null).generate());
   }
 
   /** {@code -----BEGIN ENCRYPTED PRIVATE KEY-----}, PBES2 with AES-256-CBC as OpenSSL does. */
-  static String encryptedPkcs8(PrivateKey key, String password) throws Exception {
+  public static String encryptedPkcs8(PrivateKey key, String password) throws Exception {
     OutputEncryptor enc =
         new JceOpenSSLPKCS8EncryptorBuilder(JcaPKCS8Generator.AES_256_CBC)
             .setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider())
@@ -102,7 +102,7 @@ final class TestPki {
   }
 
   /** {@code Proc-Type: 4,ENCRYPTED}: what {@code openssl genrsa -aes128 -traditional} writes. */
-  static String legacyEncrypted(KeyPair keys, String password) throws IOException {
+  public static String legacyEncrypted(KeyPair keys, String password) throws IOException {
     StringWriter out = new StringWriter();
     try (JcaPEMWriter w = new JcaPEMWriter(out)) {
       w.writeObject(
@@ -115,7 +115,7 @@ final class TestPki {
     return out.toString();
   }
 
-  static String pem(Object o) throws IOException {
+  public static String pem(Object o) throws IOException {
     StringWriter out = new StringWriter();
     try (JcaPEMWriter w = new JcaPEMWriter(out)) {
       w.writeObject(o);
@@ -123,7 +123,7 @@ final class TestPki {
     return out.toString();
   }
 
-  static String write(Path dir, String name, String text) throws IOException {
+  public static String write(Path dir, String name, String text) throws IOException {
     Path p = dir.resolve(name);
     Files.writeString(p, text);
     return p.toString();

@@ -137,6 +137,17 @@ class ClientCertificateIT {
   }
 
   @Test
+  void aMissingRootCertificateIsNamedInTheLog() {
+    Map<String, String> m = new LinkedHashMap<>(libpq(OpensslPki.Kind.RSA_PKCS8, "verify-full"));
+    m.put("sslrootcert", tmp.resolve("no-such-ca.crt").toString());
+    logs.list.clear();
+    assertFalse(controller(superuser(m)).probe().running());
+    assertTrue(
+        warnings().stream().anyMatch(w -> w.contains("root certificate file")),
+        warnings().toString());
+  }
+
+  @Test
   void aServerOfAnotherCaIsRefusedWithVerifyCa() throws Exception {
     OpensslPki other = new OpensslPki(tmp.resolve("other-pki"));
     Map<String, String> m = new LinkedHashMap<>(libpq(OpensslPki.Kind.EC_SEC1, "verify-ca"));

@@ -4,6 +4,8 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.CRL;
@@ -18,6 +20,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import javax.net.ssl.CertPathTrustManagerParameters;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
@@ -87,6 +90,9 @@ public record LibpqSsl(
     if (cert != null && (key == null || !Files.isRegularFile(Path.of(key)))) {
       throw new IOException("certificate present, but not private key file \"" + key + "\"");
     }
+    if (cert != null) {
+      checkKeyPermissions(key);
+    }
     List<String> crls = new ArrayList<>();
     String crl = value(settings, "sslcrl", dir == null ? null : dir + "root.crl");
     if (crl != null && Files.isRegularFile(Path.of(crl))) {
@@ -108,6 +114,39 @@ public record LibpqSsl(
         List.copyOf(crls),
         value(settings, "ssl_min_protocol_version", "TLSv1.2"),
         value(settings, "ssl_max_protocol_version", null));
+  }
+
+  /**
+   * libpq's rule, so that a key the agent accepts also works for pg_basebackup and the WAL
+   * receiver: no group or world access if the current user owns it, at most 0640 if root does.
+   */
+  static void checkKeyPermissions(String key) throws IOException {
+    Path p = Path.of(key);
+    PosixFileAttributes a;
+    try {
+      a = Files.readAttributes(p, PosixFileAttributes.class);
+    } catch (UnsupportedOperationException e) {
+      return; // not a POSIX file system: libpq does not check either
+    }
+    Set<PosixFilePermission> perms = a.permissions();
+    boolean rootOwned = a.owner().getName().equals("root");
+    boolean tooOpen =
+        rootOwned
+            ? perms.contains(PosixFilePermission.GROUP_WRITE)
+                || perms.contains(PosixFilePermission.GROUP_EXECUTE)
+                || perms.contains(PosixFilePermission.OTHERS_READ)
+                || perms.contains(PosixFilePermission.OTHERS_WRITE)
+                || perms.contains(PosixFilePermission.OTHERS_EXECUTE)
+            : perms.stream()
+                .anyMatch(x -> x.name().startsWith("GROUP_") || x.name().startsWith("OTHERS_"));
+    if (tooOpen) {
+      throw new IOException(
+          "private key file \""
+              + key
+              + "\" has group or world access; file must have permissions u=rw (0600) or less if"
+              + " owned by the current user, or permissions u=rw,g=r (0640) or less if owned by"
+              + " root");
+    }
   }
 
   private static String value(Map<String, String> settings, String key, String fallback) {

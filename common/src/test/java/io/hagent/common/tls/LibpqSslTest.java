@@ -216,9 +216,19 @@ class LibpqSslTest {
     Files.copy(Path.of(clientCert("defaults", k)), pgdir.resolve("postgresql.crt"));
     IOException noKey = assertThrows(IOException.class, () -> LibpqSsl.of(Map.of(), home));
     assertTrue(noKey.getMessage().contains("postgresql.key"), noKey.getMessage());
-    Files.writeString(pgdir.resolve("postgresql.key"), TestPki.traditional(k));
+    TestPki.write(pgdir, "postgresql.key", TestPki.traditional(k));
     assertEquals(pgdir.resolve("postgresql.crt").toString(), LibpqSsl.of(Map.of(), home).cert());
     assertNull(LibpqSsl.of(Map.of("sslcert", dir.resolve("none.crt").toString()), home).cert());
+
+    // a key others may read is refused, as libpq (and so pg_basebackup) refuses it
+    Files.setPosixFilePermissions(
+        pgdir.resolve("postgresql.key"),
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    IOException open = assertThrows(IOException.class, () -> LibpqSsl.of(Map.of(), home));
+    assertTrue(open.getMessage().contains("has group or world access"), open.getMessage());
+    Files.setPosixFilePermissions(
+        pgdir.resolve("postgresql.key"),
+        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
 
     LibpqSsl withPassword = LibpqSsl.of(Map.of("sslpassword", "hunter2"), home);
     assertFalse(withPassword.toString().contains("hunter2"));

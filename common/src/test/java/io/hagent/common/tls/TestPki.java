@@ -123,9 +123,12 @@ public final class TestPki {
     return out.toString();
   }
 
+  /** Writes a file readable by its owner only, as libpq wants private keys. */
   public static String write(Path dir, String name, String text) throws IOException {
     Path p = dir.resolve(name);
     Files.writeString(p, text);
+    Files.setPosixFilePermissions(
+        p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     return p.toString();
   }
 }

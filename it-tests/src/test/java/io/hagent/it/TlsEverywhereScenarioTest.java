@@ -171,7 +171,12 @@ class TlsEverywhereScenarioTest {
     assertNotEquals(old, next);
     old.start();
     c.waitForHealthyCluster(HEAL);
-    assertTrue(old.reportsRole("replica"), old.name() + " did not rejoin as a replica");
+    // it usually needs pg_rewind first (with the rewind role's EC key); /patroni can say
+    // "running pg_rewind" for a cycle after PostgreSQL already streams
+    Wait.until(
+        old.name() + " to report a running replica",
+        Duration.ofSeconds(30),
+        () -> old.reportsRole("replica"));
   }
 
   private static JsonNode json(String text) {

@@ -45,6 +45,7 @@ final class Agent {
         config.restapi().cafile(),
         config.restapi().certfile(),
         config.restapi().keyfile(),
+        config.restapi().keyfilePassword(),
         true);
   }
 

@@ -56,7 +56,13 @@ final class Ctl implements AutoCloseable {
   static MemberApi defaultApi(CtlSettings s) {
     return new MemberApi(
         new RestClient(
-            s.username(), s.password(), s.cacert(), s.certfile(), s.keyfile(), s.insecure()));
+            s.username(),
+            s.password(),
+            s.cacert(),
+            s.certfile(),
+            s.keyfile(),
+            s.keyfilePassword(),
+            s.insecure()));
   }
 
   CtlSettings settings() {

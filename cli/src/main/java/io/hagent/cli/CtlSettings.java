@@ -21,6 +21,7 @@ record CtlSettings(
     String cacert,
     String certfile,
     String keyfile,
+    String keyfilePassword,
     boolean insecure,
     Credentials superuser) {
 
@@ -54,6 +55,7 @@ record CtlSettings(
         cacert,
         ctl == null ? null : ctl.certfile(),
         ctl == null ? null : ctl.keyfile(),
+        ctl == null ? null : ctl.keyfilePassword(),
         insecureFlag || (ctl != null && ctl.insecure()),
         cfg == null || cfg.postgresql() == null ? null : cfg.postgresql().superuser());
   }

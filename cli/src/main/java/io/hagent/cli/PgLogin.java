@@ -11,7 +11,28 @@ import java.util.Map;
  * ~/.pgpass lookup. The database is {@code -d}, else {@code PGDATABASE}, else the user name
  * (libpq's default).
  */
-record PgLogin(String user, String password, String database, String applicationName) {
+record PgLogin(
+    String user,
+    String password,
+    String database,
+    String applicationName,
+    Map<String, String> libpq) {
+
+  /** libpq's environment variables for the TLS and GSS settings, as psycopg would honour them. */
+  private static final Map<String, String> LIBPQ_ENV =
+      Map.of(
+          "PGSSLMODE", "sslmode",
+          "PGSSLCERT", "sslcert",
+          "PGSSLKEY", "sslkey",
+          "PGSSLROOTCERT", "sslrootcert",
+          "PGSSLCRL", "sslcrl",
+          "PGSSLCRLDIR", "sslcrldir",
+          "PGGSSENCMODE", "gssencmode",
+          "PGCHANNELBINDING", "channel_binding");
+
+  PgLogin(String user, String password, String database, String applicationName) {
+    this(user, password, database, applicationName, Map.of());
+  }
 
   static PgLogin resolve(
       String userOption,
@@ -44,7 +65,19 @@ record PgLogin(String user, String password, String database, String application
       database = user;
     }
     String app = env.get("PGAPPNAME");
-    return new PgLogin(user, password, database, isBlank(app) ? "Patroni ctl" : app);
+    // the superuser's sslmode/sslcert/sslkey... come with its login; libpq's PGSSL* override them
+    Map<String, String> libpq = new java.util.HashMap<>();
+    if (superuser != null && superuser.libpq() != null && user.equals(superuser.username())) {
+      libpq.putAll(superuser.libpq());
+    }
+    LIBPQ_ENV.forEach(
+        (var, key) -> {
+          if (!isBlank(env.get(var))) {
+            libpq.put(key, env.get(var));
+          }
+        });
+    return new PgLogin(
+        user, password, database, isBlank(app) ? "Patroni ctl" : app, Map.copyOf(libpq));
   }
 
   private static boolean isBlank(String s) {

@@ -1,6 +1,7 @@
 package io.hagent.cli;
 
 import io.hagent.common.cluster.HostPort;
+import io.hagent.common.tls.LibpqJdbc;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -74,6 +75,8 @@ final class PgQuery {
     props.setProperty("ApplicationName", login.applicationName());
     props.setProperty("connectTimeout", Integer.toString(CONNECT_TIMEOUT_SECONDS));
     props.setProperty("loginTimeout", Integer.toString(CONNECT_TIMEOUT_SECONDS));
+    // PEM client keys and libpq's sslmode rules, as the agent itself connects
+    LibpqJdbc.apply(props, login.libpq(), System.getProperty("user.home"));
     String host = target.host().contains(":") ? "[" + target.host() + "]" : target.host();
     String url = "jdbc:postgresql://" + host + ":" + target.port() + "/" + encode(login.database());
     // The Driver directly, not DriverManager: no scan of every jar's META-INF/services.

@@ -177,6 +177,21 @@ class QueryCommandTest {
     assertEquals(new PgLogin("postgres", null, "postgres", "Patroni ctl"), noConfig);
   }
 
+  @Test
+  void theSuperusersTlsSettingsComeWithItsLoginAndPgsslVariablesOverrideThem() {
+    Credentials su =
+        new Credentials(
+            "admin", "s3cret", Map.of("sslmode", "verify-full", "sslkey", "/etc/pg/admin.key"));
+    assertEquals(
+        Map.of("sslmode", "verify-full", "sslkey", "/etc/pg/admin.key"),
+        PgLogin.resolve(null, null, null, su, Map.of()).libpq());
+    assertEquals(
+        Map.of("sslmode", "require", "sslkey", "/etc/pg/admin.key"),
+        PgLogin.resolve(null, null, null, su, Map.of("PGSSLMODE", "require")).libpq());
+    // another user does not get the superuser's certificate
+    assertEquals(Map.of(), PgLogin.resolve("bob", null, null, su, Map.of()).libpq());
+  }
+
   // ---- output ----------------------------------------------------------------------------------
 
   private static final QueryResult ROWS =

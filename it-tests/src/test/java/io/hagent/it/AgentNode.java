@@ -313,7 +313,11 @@ public final class AgentNode {
 
   /** A superuser connection over TCP (scram), with short timeouts so a dead node fails fast. */
   public Connection connect() throws SQLException {
-    return DriverManager.getConnection(jdbcUrl(), connectionProperties(config.credentials()));
+    Properties p = connectionProperties(config.credentials());
+    if (config.spec().tls() != null) {
+      config.spec().tls().addJdbcTls(p);
+    }
+    return DriverManager.getConnection(jdbcUrl(), p);
   }
 
   static Properties connectionProperties(Credentials credentials) {

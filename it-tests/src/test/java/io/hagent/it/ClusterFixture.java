@@ -36,7 +36,8 @@ public final class ClusterFixture implements AutoCloseable {
     this.spec = spec;
     this.baseDir = baseDir;
     this.scope = "it" + Long.toString(System.nanoTime() % 1_000_000_000L, 36);
-    this.etcd = new EtcdProcess(baseDir.resolve("etcd"));
+    this.etcd =
+        new EtcdProcess(baseDir.resolve("etcd"), spec.tls() == null ? null : spec.tls().certs());
   }
 
   /** Starts etcd, all agents at once (they race for the initialize key) and HAProxy if wanted. */
@@ -239,7 +240,11 @@ public final class ClusterFixture implements AutoCloseable {
   }
 
   public Properties connectionProperties() {
-    return AgentNode.connectionProperties(credentials);
+    Properties p = AgentNode.connectionProperties(credentials);
+    if (spec.tls() != null) {
+      spec.tls().addJdbcTls(p);
+    }
+    return p;
   }
 
   /** Log tails of every process, for failure reports. */

@@ -17,7 +17,22 @@ public record ClusterSpec(
     int retryTimeout,
     boolean syncCommitToAnyStandby,
     RestApiSecurity restapi,
-    String binDir) {
+    String binDir,
+    ClusterTls tls) {
+
+  /** Without TLS to PostgreSQL and etcd. */
+  public ClusterSpec(
+      int nodes,
+      boolean haproxy,
+      int ttl,
+      int loopWait,
+      int retryTimeout,
+      boolean syncCommitToAnyStandby,
+      RestApiSecurity restapi,
+      String binDir) {
+    this(
+        nodes, haproxy, ttl, loopWait, retryTimeout, syncCommitToAnyStandby, restapi, binDir, null);
+  }
 
   /** The same cluster without a bin_dir of its own (PostgreSQL's, see NodeConfig.BIN_DIR). */
   public ClusterSpec(
@@ -52,28 +67,45 @@ public record ClusterSpec(
 
   public ClusterSpec withHaproxy() {
     return new ClusterSpec(
-        nodes, true, ttl, loopWait, retryTimeout, syncCommitToAnyStandby, restapi, binDir);
+        nodes, true, ttl, loopWait, retryTimeout, syncCommitToAnyStandby, restapi, binDir, tls);
   }
 
   public ClusterSpec withSyncCommitToAnyStandby() {
-    return new ClusterSpec(nodes, haproxy, ttl, loopWait, retryTimeout, true, restapi, binDir);
+    return new ClusterSpec(nodes, haproxy, ttl, loopWait, retryTimeout, true, restapi, binDir, tls);
   }
 
   /** The same cluster with fewer (or more) nodes. */
   public ClusterSpec withNodes(int n) {
     return new ClusterSpec(
-        n, haproxy, ttl, loopWait, retryTimeout, syncCommitToAnyStandby, restapi, binDir);
+        n, haproxy, ttl, loopWait, retryTimeout, syncCommitToAnyStandby, restapi, binDir, tls);
   }
 
   /** Every node gets these restapi authentication / TLS settings. */
   public ClusterSpec withRestApi(RestApiSecurity security) {
     return new ClusterSpec(
-        nodes, haproxy, ttl, loopWait, retryTimeout, syncCommitToAnyStandby, security, binDir);
+        nodes, haproxy, ttl, loopWait, retryTimeout, syncCommitToAnyStandby, security, binDir, tls);
   }
 
   /** Every node runs PostgreSQL's tools from {@code dir} (e.g. a wrapper around pg_ctl). */
   public ClusterSpec withBinDir(String dir) {
     return new ClusterSpec(
-        nodes, haproxy, ttl, loopWait, retryTimeout, syncCommitToAnyStandby, restapi, dir);
+        nodes, haproxy, ttl, loopWait, retryTimeout, syncCommitToAnyStandby, restapi, dir, tls);
+  }
+
+  /**
+   * TLS everywhere: PostgreSQL with client certificates, etcd with client-certificate auth, REST
+   * with verify_client: required (see {@link ClusterTls}).
+   */
+  public ClusterSpec withTls(ClusterTls t) {
+    return new ClusterSpec(
+        nodes,
+        haproxy,
+        ttl,
+        loopWait,
+        retryTimeout,
+        syncCommitToAnyStandby,
+        RestApiSecurity.tls(t.certs(), "required"),
+        binDir,
+        t);
   }
 }

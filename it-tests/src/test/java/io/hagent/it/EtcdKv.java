@@ -24,15 +24,25 @@ public final class EtcdKv {
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private final String endpoint;
+  private final HttpClient http;
 
   public EtcdKv(String endpoint) {
+    this(endpoint, null);
+  }
+
+  /** Over https with this context (the test CA and a client certificate), when not null. */
+  public EtcdKv(String endpoint, javax.net.ssl.SSLContext ssl) {
     this.endpoint = endpoint;
+    this.http =
+        ssl == null
+            ? HTTP
+            : HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).sslContext(ssl).build();
   }
 
   public boolean isHealthy() {
     try {
       HttpResponse<String> r =
-          HTTP.send(
+          http.send(
               HttpRequest.newBuilder(URI.create(endpoint + "/health"))
                   .timeout(Duration.ofSeconds(2))
                   .build(),
@@ -107,7 +117,7 @@ public final class EtcdKv {
   private JsonNode post(String path, Map<String, String> body) {
     try {
       HttpResponse<String> r =
-          HTTP.send(
+          http.send(
               HttpRequest.newBuilder(URI.create(endpoint + path))
                   .timeout(Duration.ofSeconds(3))
                   .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))

@@ -16,12 +16,23 @@ public final class EtcdProcess implements AutoCloseable {
   private static final String ETCD = System.getProperty("it.etcd", "/usr/bin/etcd");
 
   private final Path dir;
+  private final TestCertificates tls;
   private final int clientPort;
   private final int peerPort;
   private ChildProcess process;
+  private EtcdKv kv;
 
   public EtcdProcess(Path dir) {
+    this(dir, null);
+  }
+
+  /**
+   * With {@code tls}: clients connect over https and must present a certificate of the test CA
+   * (--client-cert-auth); peers stay on http, there is only one member.
+   */
+  public EtcdProcess(Path dir, TestCertificates tls) {
     this.dir = dir;
+    this.tls = tls;
     this.clientPort = Ports.free();
     this.peerPort = Ports.free();
   }
@@ -35,11 +46,10 @@ public final class EtcdProcess implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    String client = "http://127.0.0.1:" + clientPort;
+    String client = endpoint();
     String peer = "http://127.0.0.1:" + peerPort;
-    process =
-        ChildProcess.start(
-            "etcd",
+    List<String> cmd =
+        new java.util.ArrayList<>(
             List.of(
                 ETCD,
                 "--name=it-etcd",
@@ -49,9 +59,16 @@ public final class EtcdProcess implements AutoCloseable {
                 "--listen-peer-urls=" + peer,
                 "--initial-advertise-peer-urls=" + peer,
                 "--initial-cluster=it-etcd=" + peer,
-                "--initial-cluster-state=new"),
-            log(),
-            Map.of());
+                "--initial-cluster-state=new"));
+    if (tls != null) {
+      cmd.addAll(
+          List.of(
+              "--cert-file=" + tls.serverCert(),
+              "--key-file=" + tls.serverKey(),
+              "--trusted-ca-file=" + tls.caCert(),
+              "--client-cert-auth"));
+    }
+    process = ChildProcess.start("etcd", cmd, log(), Map.of());
     awaitReady(Duration.ofSeconds(30));
     return this;
   }
@@ -98,7 +115,7 @@ public final class EtcdProcess implements AutoCloseable {
   }
 
   public String endpoint() {
-    return "http://" + hostPort();
+    return (tls == null ? "http://" : "https://") + hostPort();
   }
 
   public int clientPort() {
@@ -113,8 +130,11 @@ public final class EtcdProcess implements AutoCloseable {
     return dir.resolve("etcd.log");
   }
 
-  public EtcdKv kv() {
-    return new EtcdKv(endpoint());
+  public synchronized EtcdKv kv() {
+    if (kv == null) {
+      kv = new EtcdKv(endpoint(), tls == null ? null : tls.sslContext(true));
+    }
+    return kv;
   }
 
   @Override

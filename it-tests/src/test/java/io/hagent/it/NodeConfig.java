@@ -33,6 +33,7 @@ public record NodeConfig(
   }
 
   public String yaml() {
+    ClusterTls tls = spec.tls();
     String sync = spec.syncCommitToAnyStandby() ? "        synchronous_standby_names: '*'\n" : "";
     return """
         scope: %1$s
@@ -46,6 +47,7 @@ public record NodeConfig(
         etcd3:
           hosts:
           - %4$s
+        %21$s
 
         bootstrap:
           dcs:
@@ -79,25 +81,29 @@ public record NodeConfig(
             superuser:
               username: %13$s
               password: %14$s
+        %23$s
             replication:
               username: %15$s
               password: %16$s
+        %24$s
             rewind:
               username: %17$s
               password: %18$s
+        %25$s
           parameters:
             unix_socket_directories: '%19$s'
+        %22$s
           pg_hba:
           # the unix socket lives in this node's private directory (mode 0700)
           - local all all trust
-          - host replication %15$s 127.0.0.1/32 scram-sha-256
-          - host all all 127.0.0.1/32 scram-sha-256
+        %26$s
 
         tags:
           nofailover: false
           noloadbalance: false
           clonefrom: false
           nosync: false
+        %27$s
         """
         .formatted(
             scope,
@@ -119,6 +125,34 @@ public record NodeConfig(
             Credentials.REWIND,
             credentials.rewindPassword(),
             dir,
-            spec.restapi().yamlLines());
+            spec.restapi().yamlLines(),
+            tls == null ? "" : tls.etcdYaml(),
+            tls == null ? "" : tls.serverParametersYaml(),
+            tls == null ? "" : tls.superuserYaml(),
+            tls == null ? "" : tls.replicationYaml(),
+            tls == null ? "" : tls.rewindYaml(),
+            hbaLines(tls != null),
+            tls == null ? "" : tls.ctlYaml());
+  }
+
+  /**
+   * TCP logins: with a password; with TLS everywhere, only over TLS and with a client certificate
+   * signed by the test CA (clientcert=verify-ca), so a connection without one is refused.
+   */
+  private static String hbaLines(boolean tls) {
+    String type = tls ? "hostssl" : "host";
+    String opts = tls ? " clientcert=verify-ca" : "";
+    return "  - "
+        + type
+        + " replication "
+        + Credentials.REPLICATION
+        + " 127.0.0.1/32 scram-sha-256"
+        + opts
+        + "\n"
+        + "  - "
+        + type
+        + " all all 127.0.0.1/32 scram-sha-256"
+        + opts
+        + "\n";
   }
 }

@@ -24,7 +24,8 @@ import javax.net.ssl.TrustManagerFactory;
 public record TestCertificates(
     Path caCert, Path serverCert, Path serverKey, Path clientCert, Path clientKey, Path clientP12) {
   private static final String OPENSSL = System.getProperty("it.openssl", "openssl");
-  private static final char[] P12_PASSWORD = "it-client".toCharArray();
+  static final String P12_PASSWORD_STRING = "it-client";
+  private static final char[] P12_PASSWORD = P12_PASSWORD_STRING.toCharArray();
 
   public static TestCertificates create(Path dir) {
     try {
@@ -68,10 +69,15 @@ public record TestCertificates(
         "/CN=hagent-it-ca");
     issue(dir, caKey, c.caCert, c.serverKey, c.serverCert, "/CN=127.0.0.1", ext);
     issue(dir, caKey, c.caCert, c.clientKey, c.clientCert, "/CN=it-client", null);
+    ownerOnly(c.serverKey);
+    ownerOnly(c.clientKey);
     openssl(
         dir,
         "pkcs12",
         "-export",
+        // PostgreSQL JDBC looks the client key up under the alias "user"
+        "-name",
+        "user",
         "-in",
         c.clientCert.toString(),
         "-inkey",
@@ -81,6 +87,126 @@ public record TestCertificates(
         "-passout",
         "pass:" + new String(P12_PASSWORD));
     return c;
+  }
+
+  /** PEM private key forms, each made the way an operator's openssl makes it. */
+  public enum KeyKind {
+    RSA_PKCS1("-----BEGIN RSA PRIVATE KEY-----", "genrsa", "-traditional", "-out", "%k", "2048"),
+    RSA_PKCS8("-----BEGIN PRIVATE KEY-----", "genpkey", "-algorithm", "RSA", "-out", "%k"),
+    EC_SEC1(
+        "-----BEGIN EC PRIVATE KEY-----",
+        "ecparam",
+        "-name",
+        "prime256v1",
+        "-genkey",
+        "-noout",
+        "-out",
+        "%k"),
+    ENCRYPTED_PKCS8(
+        "-----BEGIN ENCRYPTED PRIVATE KEY-----",
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-aes-256-cbc",
+        "-pass",
+        "pass:%p",
+        "-out",
+        "%k"),
+    LEGACY_ENCRYPTED_RSA(
+        "Proc-Type: 4,ENCRYPTED",
+        "genrsa",
+        "-traditional",
+        "-aes128",
+        "-passout",
+        "pass:%p",
+        "-out",
+        "%k",
+        "2048");
+
+    private final String marker;
+    private final String[] command;
+
+    KeyKind(String marker, String... command) {
+      this.marker = marker;
+      this.command = command;
+    }
+
+    public boolean encrypted() {
+      return this == ENCRYPTED_PKCS8 || this == LEGACY_ENCRYPTED_RSA;
+    }
+  }
+
+  /** A client certificate and its key; password is null unless the key is encrypted. */
+  public record ClientKey(Path cert, Path key, String password, KeyKind kind) {
+    @Override
+    public String toString() {
+      return "ClientKey[" + kind + ", " + cert + "]";
+    }
+  }
+
+  /** A client certificate for {@code cn} signed by this CA, its key of the given kind. */
+  public ClientKey clientKey(String name, KeyKind kind, String cn) {
+    Path dir = caCert.getParent();
+    Path key = dir.resolve(name + ".key");
+    Path cert = dir.resolve(name + ".crt");
+    String password = kind.encrypted() ? "it-" + name + " key pw" : null;
+    String[] cmd = kind.command.clone();
+    for (int i = 0; i < cmd.length; i++) {
+      cmd[i] = cmd[i].replace("%k", key.toString()).replace("%p", String.valueOf(password));
+    }
+    openssl(dir, cmd);
+    try {
+      if (!Files.readString(key).contains(kind.marker)) {
+        throw new IllegalStateException(key + " is not a " + kind + " key");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Path csr = dir.resolve(name + ".csr");
+    List<String> req =
+        new java.util.ArrayList<>(
+            List.of(
+                "req",
+                "-new",
+                "-key",
+                key.toString(),
+                "-out",
+                csr.toString(),
+                "-subj",
+                "/CN=" + cn));
+    if (password != null) {
+      req.addAll(List.of("-passin", "pass:" + password));
+    }
+    openssl(dir, req.toArray(String[]::new));
+    openssl(
+        dir,
+        "x509",
+        "-req",
+        "-in",
+        csr.toString(),
+        "-CA",
+        caCert.toString(),
+        "-CAkey",
+        dir.resolve("ca.key").toString(),
+        "-CAcreateserial",
+        "-out",
+        cert.toString(),
+        "-days",
+        "2");
+    ownerOnly(key);
+    return new ClientKey(cert, key, password, kind);
+  }
+
+  /** libpq and PostgreSQL refuse private keys that others may read. */
+  private static void ownerOnly(Path key) {
+    try {
+      Files.setPosixFilePermissions(
+          key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private static void issue(

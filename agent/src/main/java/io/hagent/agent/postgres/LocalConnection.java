@@ -1,6 +1,7 @@
 package io.hagent.agent.postgres;
 
 import io.hagent.common.config.Credentials;
+import io.hagent.common.tls.LibpqJdbc;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -58,9 +59,8 @@ final class LocalConnection implements AutoCloseable {
     props.setProperty("socketTimeout", String.valueOf(DEFAULT_TIMEOUT_SECONDS));
     props.setProperty("ApplicationName", "hagent");
     props.setProperty("tcpKeepAlive", "true");
-    if (user.libpq() != null && user.libpq().get("sslmode") != null) {
-      props.setProperty("sslmode", user.libpq().get("sslmode"));
-    }
+    // sslmode, sslcert, sslkey (PEM), sslrootcert, sslcrl... read as libpq reads them
+    LibpqJdbc.apply(props, user.libpq(), System.getProperty("user.home"));
     if (replication) {
       props.setProperty("replication", "database");
       props.setProperty("preferQueryMode", "simple");

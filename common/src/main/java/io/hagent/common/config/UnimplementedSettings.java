@@ -206,11 +206,6 @@ public final class UnimplementedSettings {
           new Rule(
               "restapi.proxy_address", PRESENT, Kind.NO_EFFECT, "it is not published anywhere"),
           new Rule(
-              "ctl.keyfile_password",
-              PRESENT,
-              Kind.PLANNED,
-              "hactl cannot use an encrypted client key"),
-          new Rule(
               "log.traceback_level",
               PRESENT,
               Kind.NO_EFFECT,

@@ -4,12 +4,14 @@ import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
 import io.hagent.common.config.EtcdConfig;
-import java.io.File;
+import io.hagent.common.tls.PemKeyStore;
+import io.hagent.common.tls.ReloadingKeyManager;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
-import javax.net.ssl.SSLException;
+import javax.net.ssl.TrustManager;
 
 /** Builds a jetcd client tuned so that no call can hang (see java-stack notes §2.4). */
 final class EtcdClients {
@@ -45,19 +47,25 @@ final class EtcdClients {
     }
     if (usesTls(config)) {
       try {
+        // Built before the builder call so that a bad file is reported as such, and with our own
+        // key manager: PEM keys of every kind (netty reads PKCS#8 only), and a certificate renewed
+        // on disk is presented from the next handshake on (jetcd reconnects on its own).
+        TrustManager[] trust =
+            config.cacert() == null ? null : PemKeyStore.trustManagers(config.cacert());
+        ReloadingKeyManager keys =
+            config.cert() == null
+                ? null
+                : new ReloadingKeyManager(config.cert(), config.key(), null);
         builder.sslContext(
             ssl -> {
-              if (config.cacert() != null) {
-                ssl.trustManager(new File(config.cacert()));
+              if (trust != null) {
+                ssl.trustManager(trust[0]);
               }
-              if (config.cert() != null) {
-                // netty reads PKCS#8 PEM keys; a key file may also be folded into the cert file
-                ssl.keyManager(
-                    new File(config.cert()),
-                    new File(config.key() != null ? config.key() : config.cert()));
+              if (keys != null) {
+                ssl.keyManager(keys);
               }
             });
-      } catch (SSLException | IllegalArgumentException e) {
+      } catch (IOException | IllegalArgumentException e) {
         throw new IllegalArgumentException(
             "etcd: cannot set up TLS from cacert/cert/key: " + e.getMessage(), e);
       }

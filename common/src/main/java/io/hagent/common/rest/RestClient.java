@@ -37,6 +37,7 @@ public final class RestClient {
   private final String cafile;
   private final String certfile;
   private final String keyfile;
+  private final String keyfilePassword;
   private final boolean insecure;
   private SSLSocketFactory sslSocketFactory;
 
@@ -54,6 +55,20 @@ public final class RestClient {
       String certfile,
       String keyfile,
       boolean insecure) {
+    this(username, password, cafile, certfile, keyfile, null, insecure);
+  }
+
+  /**
+   * @param keyfilePassword decrypts an encrypted {@code keyfile} (restapi/ctl.keyfile_password)
+   */
+  public RestClient(
+      String username,
+      String password,
+      String cafile,
+      String certfile,
+      String keyfile,
+      String keyfilePassword,
+      boolean insecure) {
     this.authorization =
         username == null
             ? null
@@ -65,6 +80,7 @@ public final class RestClient {
     this.cafile = blankToNull(cafile);
     this.certfile = blankToNull(certfile);
     this.keyfile = blankToNull(keyfile);
+    this.keyfilePassword = keyfilePassword;
     this.insecure = insecure;
   }
 
@@ -274,7 +290,7 @@ public final class RestClient {
       return null;
     }
     KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(PemKeyStore.keyStore(certfile, keyfile, null), PemKeyStore.STORE_PASSWORD);
+    kmf.init(PemKeyStore.keyStore(certfile, keyfile, keyfilePassword), PemKeyStore.STORE_PASSWORD);
     return kmf.getKeyManagers();
   }
 

@@ -143,10 +143,8 @@ class UnimplementedSettingsTest {
             "maximum_lag_on_failover: 100 in the local file is not implemented yet: hagent reads"
                 + " it from the dynamic configuration only (bootstrap.dcs, hactl edit-config)",
             SYNC),
-        row(
-            "ctl:\n  keyfile_password: hunter2\n",
-            "ctl.keyfile_password is not implemented yet: hactl cannot use an encrypted client"
-                + " key"),
+        // hactl decrypts its client key with it: nothing to warn about
+        row("ctl:\n  keyfile_password: hunter2\n"),
         row(
             "consul:\n  host: 127.0.0.1:8500\n",
             "consul (host) has no effect in hagent: hagent uses the etcd3/etcd section only"));

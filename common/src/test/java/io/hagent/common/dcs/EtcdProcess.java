@@ -26,6 +26,11 @@ final class EtcdProcess implements AutoCloseable {
   private final int peerPort;
   private Process process;
 
+  /** etcd's TLS flags and the context the health check uses; null for plain http. */
+  private List<String> tlsFlags;
+
+  private javax.net.ssl.SSLContext tlsClient;
+
   EtcdProcess() throws IOException {
     this.dir = Files.createTempDirectory("hagent-etcd-");
     this.clientPort = freePort();
@@ -37,14 +42,30 @@ final class EtcdProcess implements AutoCloseable {
   }
 
   String endpoint() {
-    return "http://127.0.0.1:" + clientPort;
+    return (tlsFlags == null ? "http" : "https") + "://127.0.0.1:" + clientPort;
+  }
+
+  /**
+   * Serves clients over https with this certificate and requires client certificates of {@code
+   * cafile} (--client-cert-auth); {@code client} is what the readiness check presents.
+   */
+  EtcdProcess withTls(
+      String certfile, String keyfile, String cafile, javax.net.ssl.SSLContext client) {
+    this.tlsFlags =
+        List.of(
+            "--cert-file=" + certfile,
+            "--key-file=" + keyfile,
+            "--trusted-ca-file=" + cafile,
+            "--client-cert-auth");
+    this.tlsClient = client;
+    return this;
   }
 
   synchronized void start() throws IOException, InterruptedException {
     if (process != null && process.isAlive()) {
       return;
     }
-    String client = "http://127.0.0.1:" + clientPort;
+    String client = endpoint();
     String peer = "http://127.0.0.1:" + peerPort;
     List<String> cmd = new ArrayList<>();
     cmd.add("/usr/bin/etcd");
@@ -56,6 +77,9 @@ final class EtcdProcess implements AutoCloseable {
     cmd.add("--initial-advertise-peer-urls=" + peer);
     cmd.add("--initial-cluster=hagent-test=" + peer);
     cmd.add("--log-level=warn");
+    if (tlsFlags != null) {
+      cmd.addAll(tlsFlags);
+    }
     process =
         new ProcessBuilder(cmd)
             .redirectErrorStream(true)
@@ -80,7 +104,10 @@ final class EtcdProcess implements AutoCloseable {
 
   /** GET /health answers {"health":"true"} once the node has a leader (itself). */
   private boolean healthy() {
-    try (Socket s = new Socket("127.0.0.1", clientPort)) {
+    try (Socket s =
+        tlsClient == null
+            ? new Socket("127.0.0.1", clientPort)
+            : tlsClient.getSocketFactory().createSocket("127.0.0.1", clientPort)) {
       s.setSoTimeout(1000);
       s.getOutputStream()
           .write(

@@ -94,6 +94,7 @@ public final class HaLoop {
             config.restapi().cafile(),
             config.restapi().certfile(),
             config.restapi().keyfile(),
+            config.restapi().keyfilePassword(),
             true);
     ExecutorService peerPool =
         Executors.newFixedThreadPool(

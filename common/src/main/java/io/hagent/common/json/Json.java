@@ -1,19 +1,46 @@
 package io.hagent.common.json;
 
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.util.LinkedHashMap;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.util.Map;
 
-/** The one Jackson mapper of the project: compact output, unknown fields tolerated. */
+/**
+ * The project's one JSON mapper (Jackson), set up to read and write what Python's json module
+ * (Patroni) reads and writes:
+ *
+ * <ul>
+ *   <li>compact output, Patroni's {@code separators=(',', ':')} for DCS values; map keys in
+ *       insertion order;
+ *   <li>non-ASCII and DEL written as lower-case {@code \u00e9} escapes (json.dumps' default {@code
+ *       ensure_ascii=True}), so a string hagent writes is byte for byte the one Patroni writes;
+ *   <li>NaN and ±Infinity read and written bare, as json.loads/json.dumps do (Jackson would
+ *       otherwise refuse them, or write them as strings Patroni reads back as text);
+ *   <li>text after the value refused (json.loads: "Extra data"); comments, trailing commas, single
+ *       quotes, unquoted names and leading zeroes refused (Jackson's defaults, like Python);
+ *   <li>a duplicate key keeps its first position and its last value (both, like a Python dict);
+ *   <li>integers become Integer, Long or BigInteger by size (an LSN stays a Long), fractions
+ *       Double.
+ * </ul>
+ */
 public final class Json {
   public static final ObjectMapper MAPPER =
-      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
-
-  private static final TypeReference<LinkedHashMap<String, Object>> MAP_TYPE =
-      new TypeReference<>() {};
+      JsonMapper.builder(
+              new JsonFactoryBuilder().characterEscapes(new PythonAsciiEscapes()).build())
+          .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+          .disable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
+          .enable(JsonWriteFeature.ESCAPE_NON_ASCII)
+          .disable(JsonWriteFeature.WRITE_HEX_UPPER_CASE)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .build();
 
   private Json() {}
 
@@ -26,24 +53,62 @@ public final class Json {
     }
   }
 
-  /** Parses a JSON object; throws IllegalArgumentException with a readable message otherwise. */
+  /**
+   * Parses a JSON object into a {@link java.util.LinkedHashMap} (key order kept); throws
+   * IllegalArgumentException ("invalid JSON: ..." or "expected a JSON object") otherwise.
+   */
+  @SuppressWarnings("unchecked")
   public static Map<String, Object> readObject(String text) {
-    try {
-      Object value = MAPPER.readValue(text, Object.class);
-      if (!(value instanceof Map)) {
-        throw new IllegalArgumentException("expected a JSON object");
-      }
-      return MAPPER.convertValue(value, MAP_TYPE);
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("invalid JSON: " + e.getOriginalMessage(), e);
+    Object value = read(text);
+    if (!(value instanceof Map)) {
+      throw new IllegalArgumentException("expected a JSON object");
     }
+    return (Map<String, Object>) value;
   }
 
+  /**
+   * Parses any JSON value into Jackson's untyped Java values (LinkedHashMap, ArrayList, String,
+   * Integer/Long/BigInteger, Double, Boolean, null); throws IllegalArgumentException ("invalid
+   * JSON: <problem> at offset <n>") otherwise.
+   */
   public static Object read(String text) {
     try {
       return MAPPER.readValue(text, Object.class);
     } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("invalid JSON: " + e.getOriginalMessage(), e);
+      throw new IllegalArgumentException(message(e), e);
+    }
+  }
+
+  private static String message(JsonProcessingException e) {
+    String problem = e.getOriginalMessage();
+    if (problem != null && problem.startsWith("No content to map due to end-of-input")) {
+      problem = "no value (empty text)";
+    }
+    JsonLocation where = e.getLocation();
+    long offset = where == null ? -1 : where.getCharOffset();
+    return "invalid JSON: " + problem + (offset < 0 ? "" : " at offset " + offset);
+  }
+
+  /**
+   * Jackson's JSON escapes plus DEL (0x7f): Python's ensure_ascii escapes everything outside {@code
+   * ' '..'~'}, Jackson's ESCAPE_NON_ASCII only what is above 0x7f.
+   */
+  private static final class PythonAsciiEscapes extends CharacterEscapes {
+    private static final long serialVersionUID = 1L;
+    private final int[] ascii = standardAsciiEscapesForJSON();
+
+    PythonAsciiEscapes() {
+      ascii[0x7f] = ESCAPE_STANDARD;
+    }
+
+    @Override
+    public int[] getEscapeCodesForAscii() {
+      return ascii;
+    }
+
+    @Override
+    public SerializableString getEscapeSequence(int ch) {
+      return null; // only standard escapes
     }
   }
 }

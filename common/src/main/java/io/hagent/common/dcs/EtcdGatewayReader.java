@@ -2,7 +2,7 @@ package io.hagent.common.dcs;
 
 import io.hagent.common.cluster.Cluster;
 import io.hagent.common.config.EtcdConfig;
-import io.hagent.common.json.Json;
+import io.hagent.common.json.JsonTree;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -193,7 +193,7 @@ public final class EtcdGatewayReader {
       String text = in == null ? "" : readAll(in);
       Map<String, Object> json;
       try {
-        json = text.isBlank() ? Map.of() : Json.readObject(text);
+        json = text.isBlank() ? Map.of() : JsonTree.readObject(text);
       } catch (IllegalArgumentException e) {
         if (status == 200) {
           throw new IOException("not an etcd v3 gateway answer: " + e.getMessage(), e);

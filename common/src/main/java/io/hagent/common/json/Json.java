@@ -1,11 +1,9 @@
 package io.hagent.common.json;
 
 import com.fasterxml.jackson.core.JsonFactoryBuilder;
-import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.SerializableString;
 import com.fasterxml.jackson.core.io.CharacterEscapes;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,7 +12,8 @@ import java.util.Map;
 
 /**
  * The project's one JSON mapper (Jackson), set up to read and write what Python's json module
- * (Patroni) reads and writes:
+ * (Patroni) reads and writes. Untyped reads ({@link #read}, {@link #readObject}) go through {@link
+ * JsonTree}, on the same parser configuration.
  *
  * <ul>
  *   <li>compact output, Patroni's {@code separators=(',', ':')} for DCS values; map keys in
@@ -33,8 +32,9 @@ import java.util.Map;
 public final class Json {
   public static final ObjectMapper MAPPER =
       JsonMapper.builder(
-              new JsonFactoryBuilder().characterEscapes(new PythonAsciiEscapes()).build())
-          .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+              new JsonFactoryBuilder(JsonTree.FACTORY)
+                  .characterEscapes(new PythonAsciiEscapes())
+                  .build())
           .disable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
           .enable(JsonWriteFeature.ESCAPE_NON_ASCII)
           .disable(JsonWriteFeature.WRITE_HEX_UPPER_CASE)
@@ -53,40 +53,14 @@ public final class Json {
     }
   }
 
-  /**
-   * Parses a JSON object into a {@link java.util.LinkedHashMap} (key order kept); throws
-   * IllegalArgumentException ("invalid JSON: ..." or "expected a JSON object") otherwise.
-   */
-  @SuppressWarnings("unchecked")
+  /** {@link JsonTree#readObject}: a JSON object, key order kept. */
   public static Map<String, Object> readObject(String text) {
-    Object value = read(text);
-    if (!(value instanceof Map)) {
-      throw new IllegalArgumentException("expected a JSON object");
-    }
-    return (Map<String, Object>) value;
+    return JsonTree.readObject(text);
   }
 
-  /**
-   * Parses any JSON value into Jackson's untyped Java values (LinkedHashMap, ArrayList, String,
-   * Integer/Long/BigInteger, Double, Boolean, null); throws IllegalArgumentException ("invalid
-   * JSON: <problem> at offset <n>") otherwise.
-   */
+  /** {@link JsonTree#read}: any JSON value as plain Java values. */
   public static Object read(String text) {
-    try {
-      return MAPPER.readValue(text, Object.class);
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException(message(e), e);
-    }
-  }
-
-  private static String message(JsonProcessingException e) {
-    String problem = e.getOriginalMessage();
-    if (problem != null && problem.startsWith("No content to map due to end-of-input")) {
-      problem = "no value (empty text)";
-    }
-    JsonLocation where = e.getLocation();
-    long offset = where == null ? -1 : where.getCharOffset();
-    return "invalid JSON: " + problem + (offset < 0 ? "" : " at offset " + offset);
+    return JsonTree.read(text);
   }
 
   /**

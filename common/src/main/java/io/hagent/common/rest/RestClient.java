@@ -20,7 +20,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLContextSpi;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLServerSocketFactory;
+import javax.net.ssl.SSLSessionContext;
+import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
@@ -33,8 +38,8 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * the host name.
  *
  * <p>The JDK client is built lazily, one per (connect timeout, scheme): its connect timeout is a
- * client setting, and an http-only client gets a TLS context that loads no trust store, so hactl
- * talking to plain-http members pays nothing for TLS (docs/decisions/http-client.md).
+ * client setting, and an http-only client gets a TLS context that initialises no TLS at all, so
+ * hactl talking to plain-http members pays nothing for TLS (docs/decisions/http-client.md).
  */
 public final class RestClient {
 
@@ -184,40 +189,65 @@ public final class RestClient {
   }
 
   /**
-   * The TLS context of an http-only client, which never uses it: HttpClient wants one and would
-   * otherwise initialise the JVM's default context, cacerts included (~0.1 s of hactl's start).
+   * The TLS context of an http-only client, which never uses it. HttpClient wants one and would
+   * otherwise initialise the JVM's default context (JSSE and cacerts): ~0.1 s of CPU in a hactl
+   * run, measured in docs/decisions/http-client.md. This one only answers the parameter queries
+   * HttpClient makes when it is built, and fails loudly if a TLS connection is ever attempted.
    */
-  private static final class PlainOnly {
-    static final SSLContext CONTEXT = create();
+  private static final class PlainOnly extends SSLContext {
+    static final SSLContext CONTEXT = new PlainOnly();
 
-    private static SSLContext create() {
-      try {
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(new KeyManager[0], new TrustManager[] {new RefuseAll()}, null);
-        return ctx;
-      } catch (GeneralSecurityException e) {
-        throw new IllegalStateException("no TLS in this JVM", e);
-      }
+    private PlainOnly() {
+      super(new NoTlsSpi(), null, "none");
     }
   }
 
-  /** The never-used trust of {@link PlainOnly}: refuses every peer, should one ever ask. */
-  private static final class RefuseAll implements javax.net.ssl.X509TrustManager {
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType)
-        throws java.security.cert.CertificateException {
-      throw new java.security.cert.CertificateException("plain-http client");
+  private static final class NoTlsSpi extends SSLContextSpi {
+    private static UnsupportedOperationException refused() {
+      return new UnsupportedOperationException("TLS on a plain-http client");
     }
 
     @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType)
-        throws java.security.cert.CertificateException {
-      throw new java.security.cert.CertificateException("plain-http client");
+    protected void engineInit(KeyManager[] km, TrustManager[] tm, SecureRandom random) {}
+
+    @Override
+    protected SSLSocketFactory engineGetSocketFactory() {
+      throw refused();
     }
 
     @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[0];
+    protected SSLServerSocketFactory engineGetServerSocketFactory() {
+      throw refused();
+    }
+
+    @Override
+    protected SSLEngine engineCreateSSLEngine() {
+      throw refused();
+    }
+
+    @Override
+    protected SSLEngine engineCreateSSLEngine(String host, int port) {
+      throw refused();
+    }
+
+    @Override
+    protected SSLSessionContext engineGetServerSessionContext() {
+      throw refused();
+    }
+
+    @Override
+    protected SSLSessionContext engineGetClientSessionContext() {
+      throw refused();
+    }
+
+    @Override
+    protected SSLParameters engineGetDefaultSSLParameters() {
+      return new SSLParameters();
+    }
+
+    @Override
+    protected SSLParameters engineGetSupportedSSLParameters() {
+      return new SSLParameters();
     }
   }
 

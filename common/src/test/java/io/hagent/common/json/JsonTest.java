@@ -71,10 +71,33 @@ class JsonTest {
     assertEquals(shape(expected), shape(value), "types of " + json);
   }
 
+  /** JsonTree (the DCS read path, jackson-core only) gives exactly what databind gives. */
+  @ParameterizedTest
+  @MethodSource("reads")
+  void theStreamingReadGivesWhatDatabindGives(String json, Object expected) throws Exception {
+    Object databind = Json.MAPPER.readValue(json, Object.class);
+    assertEquals(databind, JsonTree.read(json), json);
+    assertEquals(shape(databind), shape(JsonTree.read(json)), "types of " + json);
+  }
+
+  @ParameterizedTest
+  @MethodSource("refused")
+  void databindRefusesTheSame(String json) {
+    assertThrows(Exception.class, () -> Json.MAPPER.readValue(json, Object.class), json);
+  }
+
   /** json.loads refuses all of these; so must we, with a message that says where. */
   @ParameterizedTest
-  @ValueSource(
-      strings = {
+  @MethodSource("refused")
+  void refusesWhatPythonRefuses(String json) {
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> Json.read(json), json);
+    assertTrue(e.getMessage().startsWith("invalid JSON: "), e.getMessage());
+    assertTrue(e.getMessage().matches("(?s).* at offset \\d+"), e.getMessage());
+  }
+
+  static Stream<String> refused() {
+    return Stream.of(
         "{} {}", // "Extra data"
         "{}x",
         "[1]]",
@@ -109,13 +132,7 @@ class JsonTest {
         "\f1", // only space, \t, \n, \r between tokens
         "\u00a01",
         "\ufeff{}", // json.loads: "Unexpected UTF-8 BOM"
-        "postgres://u:p@h:5432/db"
-      })
-  void refusesWhatPythonRefuses(String json) {
-    IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> Json.read(json), json);
-    assertTrue(e.getMessage().startsWith("invalid JSON: "), e.getMessage());
-    assertTrue(e.getMessage().matches("(?s).* at offset \\d+"), e.getMessage());
+        "postgres://u:p@h:5432/db");
   }
 
   @ParameterizedTest

@@ -226,23 +226,9 @@ public final class EtcdGatewayReader {
     return new byte[] {0}; // all 0xff: to the end of the keyspace
   }
 
-  /**
-   * Requests are written by hand: two fixed shapes do not justify initialising Jackson's
-   * serialisers (~0.05 s of hactl's start-up).
-   */
+  /** A JSON string literal (jackson-core; databind's start-up is not needed for two fields). */
   static String jsonString(String text) {
-    StringBuilder out = new StringBuilder(text.length() + 2).append('"');
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (c == '"' || c == '\\') {
-        out.append('\\').append(c);
-      } else if (c < 0x20) {
-        out.append(String.format("\\u%04x", (int) c));
-      } else {
-        out.append(c);
-      }
-    }
-    return out.append('"').toString();
+    return JsonTree.quote(text);
   }
 
   private static String base64(byte[] bytes) {

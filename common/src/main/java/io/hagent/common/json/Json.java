@@ -1,10 +1,6 @@
 package io.hagent.common.json;
 
-import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.SerializableString;
-import com.fasterxml.jackson.core.io.CharacterEscapes;
-import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -12,8 +8,8 @@ import java.util.Map;
 
 /**
  * The project's one JSON mapper (Jackson), set up to read and write what Python's json module
- * (Patroni) reads and writes. Untyped reads ({@link #read}, {@link #readObject}) go through {@link
- * JsonTree}, on the same parser configuration.
+ * (Patroni) reads and writes. Parser and generator settings live in {@link JsonTree#FACTORY}, which
+ * untyped reads ({@link #read}, {@link #readObject}) use without databind.
  *
  * <ul>
  *   <li>compact output, Patroni's {@code separators=(',', ':')} for DCS values; map keys in
@@ -31,13 +27,7 @@ import java.util.Map;
  */
 public final class Json {
   public static final ObjectMapper MAPPER =
-      JsonMapper.builder(
-              new JsonFactoryBuilder(JsonTree.FACTORY)
-                  .characterEscapes(new PythonAsciiEscapes())
-                  .build())
-          .disable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
-          .enable(JsonWriteFeature.ESCAPE_NON_ASCII)
-          .disable(JsonWriteFeature.WRITE_HEX_UPPER_CASE)
+      JsonMapper.builder(JsonTree.FACTORY)
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
           .build();
@@ -61,28 +51,5 @@ public final class Json {
   /** {@link JsonTree#read}: any JSON value as plain Java values. */
   public static Object read(String text) {
     return JsonTree.read(text);
-  }
-
-  /**
-   * Jackson's JSON escapes plus DEL (0x7f): Python's ensure_ascii escapes everything outside {@code
-   * ' '..'~'}, Jackson's ESCAPE_NON_ASCII only what is above 0x7f.
-   */
-  private static final class PythonAsciiEscapes extends CharacterEscapes {
-    private static final long serialVersionUID = 1L;
-    private final int[] ascii = standardAsciiEscapesForJSON();
-
-    PythonAsciiEscapes() {
-      ascii[0x7f] = ESCAPE_STANDARD;
-    }
-
-    @Override
-    public int[] getEscapeCodesForAscii() {
-      return ascii;
-    }
-
-    @Override
-    public SerializableString getEscapeSequence(int ch) {
-      return null; // only standard escapes
-    }
   }
 }

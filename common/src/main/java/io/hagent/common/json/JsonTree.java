@@ -2,12 +2,18 @@ package io.hagent.common.json;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonFactoryBuilder;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,15 +25,23 @@ import java.util.Map;
  * jackson-databind. The DCS read path (ClusterParser, the etcd gateway reader) uses it directly:
  * databind's start-up is ~70 ms of a 0.3-0.4 s {@code hactl list} (measured in
  * docs/decisions/json-jackson.md). Tokens, grammar, escapes and numbers are all Jackson's; this
- * class only puts them into maps and lists.
+ * class only puts them into maps and lists, and quotes a string for the gateway's requests.
  */
 public final class JsonTree {
 
-  /** The one parser configuration; {@link Json#MAPPER} is built on it too. */
+  /**
+   * The one parser and generator configuration ({@link Json#MAPPER} is built on it): Python's json
+   * module as Patroni uses it.
+   */
   static final JsonFactory FACTORY =
       new JsonFactoryBuilder()
-          // NaN, Infinity, -Infinity: json.dumps writes them, json.loads reads them
+          // NaN, Infinity, -Infinity: json.dumps writes them bare, json.loads reads them
           .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+          .disable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
+          // json.dumps' ensure_ascii=True: \u00e9, lower-case hex, DEL included
+          .enable(JsonWriteFeature.ESCAPE_NON_ASCII)
+          .disable(JsonWriteFeature.WRITE_HEX_UPPER_CASE)
+          .characterEscapes(new PythonAsciiEscapes())
           .build();
 
   private JsonTree() {}
@@ -54,6 +68,17 @@ public final class JsonTree {
     } catch (IOException e) {
       throw new IllegalArgumentException("invalid JSON: " + e.getMessage(), e);
     }
+  }
+
+  /** A JSON string literal for the text, escaped as json.dumps escapes it. */
+  public static String quote(String text) {
+    StringWriter out = new StringWriter(text.length() + 2);
+    try (JsonGenerator g = FACTORY.createGenerator(out)) {
+      g.writeString(text);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a StringWriter does not fail
+    }
+    return out.toString();
   }
 
   /** Parses a JSON object; throws IllegalArgumentException ("expected a JSON object") otherwise. */
@@ -98,13 +123,33 @@ public final class JsonTree {
     }
   }
 
-  static String message(JsonProcessingException e) {
+  private static String message(JsonProcessingException e) {
     String problem = e.getOriginalMessage();
-    if (problem != null && problem.startsWith("No content to map due to end-of-input")) {
-      problem = "no value (empty text)";
-    }
     JsonLocation where = e.getLocation();
     long offset = where == null ? -1 : where.getCharOffset();
     return "invalid JSON: " + problem + (offset < 0 ? "" : " at offset " + offset);
+  }
+
+  /**
+   * Jackson's JSON escapes plus DEL (0x7f): Python's ensure_ascii escapes everything outside {@code
+   * ' '..'~'}, Jackson's ESCAPE_NON_ASCII only what is above 0x7f.
+   */
+  static final class PythonAsciiEscapes extends CharacterEscapes {
+    private static final long serialVersionUID = 1L;
+    private final int[] ascii = standardAsciiEscapesForJSON();
+
+    PythonAsciiEscapes() {
+      ascii[0x7f] = ESCAPE_STANDARD;
+    }
+
+    @Override
+    public int[] getEscapeCodesForAscii() {
+      return ascii;
+    }
+
+    @Override
+    public SerializableString getEscapeSequence(int ch) {
+      return null; // only standard escapes
+    }
   }
 }

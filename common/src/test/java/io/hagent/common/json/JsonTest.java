@@ -196,6 +196,9 @@ class JsonTest {
   void writes(Object value, String python) {
     assertEquals(python, Json.write(value));
     assertEquals(python, Json.write(Json.read(python)), "round trip");
+    if (value instanceof String s) {
+      assertEquals(python, JsonTree.quote(s), "the gateway's quoting");
+    }
   }
 
   /**

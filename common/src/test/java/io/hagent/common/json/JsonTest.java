@@ -211,6 +211,27 @@ class JsonTest {
     assertEquals(List.of(1e16, 1e-5), Json.read("[1e+16,1e-05]"));
   }
 
+  /** json.dumps(value) with its default separators: hactl -f json, JSON log lines. */
+  @org.junit.jupiter.api.Test
+  void dumpsWritesWhatJsonDumpsWritesByDefault() {
+    Map<String, Object> value =
+        ordered(
+            "a",
+            Arrays.asList(1, 2.5, null, true, "\u00e9\u007f"),
+            "b",
+            Map.of(),
+            "c",
+            List.of(),
+            "d",
+            List.of(Map.of("x", Double.NaN)));
+    assertEquals(
+        "{\"a\": [1, 2.5, null, true, \"\\u00e9\\u007f\"], \"b\": {}, \"c\": [], \"d\": [{\"x\": NaN}]}",
+        JsonTree.dumps(value));
+    assertEquals(
+        "\"2024-01-01T00:00Z\"",
+        JsonTree.dumps(java.time.OffsetDateTime.parse("2024-01-01T00:00Z")));
+  }
+
   @org.junit.jupiter.api.Test
   void readObjectWantsAnObjectAndKeepsOrder() {
     Map<String, Object> m = Json.readObject("{\"b\":1,\"a\":2}");

@@ -215,6 +215,17 @@ class RestClientTest {
     }
   }
 
+  /** HAProxy-style checks: HEAD gets the status without waiting for a body, OPTIONS works. */
+  @Test
+  void headAndOptions() throws IOException {
+    RestClient client = new RestClient(null, null, null, null, null, false);
+    RestClient.Response head = client.send("HEAD", base + "/missing", null, TIMEOUT);
+    assertEquals(503, head.status());
+    assertEquals("", head.body());
+    assertEquals(200, client.send("OPTIONS", base + "/primary", null, TIMEOUT).status());
+    assertEquals("OPTIONS /primary auth=null type=null body=", seen.get(1));
+  }
+
   @Test
   void invalidUrlsAreIoExceptions() {
     RestClient client = new RestClient(null, null, null, null, null, false);

@@ -2,13 +2,16 @@ package io.hagent.common.rest;
 
 import io.hagent.common.tls.PemKeyStore;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.Socket;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
@@ -129,7 +132,33 @@ public final class RestClient {
       throw new IOException("interrupted", e);
     } catch (IllegalArgumentException e) {
       throw new IOException("invalid request to " + url + ": " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw described(e, uri);
     }
+  }
+
+  /**
+   * HttpClient's connect failures carry no message (the cause of a refused connection is a bare
+   * ClosedChannelException); hactl and the agent's log print the message, so give them one.
+   */
+  private static IOException described(IOException e, URI uri) {
+    if (e.getMessage() != null && !e.getMessage().isBlank()) {
+      return e;
+    }
+    String where = uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof UnresolvedAddressException) {
+        UnknownHostException unknown = new UnknownHostException(uri.getHost());
+        unknown.initCause(e);
+        return unknown;
+      }
+    }
+    if (e instanceof ConnectException) {
+      ConnectException refused = new ConnectException("Connection refused (" + where + ")");
+      refused.initCause(e);
+      return refused;
+    }
+    return new IOException(e.getClass().getSimpleName() + " (" + where + ")", e);
   }
 
   private HttpClient client(Duration connectTimeout, boolean tls) throws IOException {

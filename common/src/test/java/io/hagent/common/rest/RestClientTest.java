@@ -242,8 +242,17 @@ class RestClientTest {
     }
     RestClient client = new RestClient(null, null, null, null, null, false);
     String url = "http://127.0.0.1:" + port + "/patroni";
-    assertThrows(IOException.class, () -> client.get(url, Duration.ofSeconds(2)));
-    assertThrows(IOException.class, () -> client.send("PATCH", url, "{}", Duration.ofSeconds(2)));
+    IOException get = assertThrows(IOException.class, () -> client.get(url, Duration.ofSeconds(2)));
+    assertEquals("Connection refused (127.0.0.1:" + port + ")", get.getMessage());
+    IOException patch =
+        assertThrows(
+            IOException.class, () -> client.send("PATCH", url, "{}", Duration.ofSeconds(2)));
+    assertEquals(get.getMessage(), patch.getMessage());
+    IOException unknown =
+        assertThrows(
+            IOException.class,
+            () -> client.get("http://no-such-host.invalid:8008/patroni", Duration.ofSeconds(5)));
+    assertEquals("no-such-host.invalid", unknown.getMessage());
   }
 
   @Test

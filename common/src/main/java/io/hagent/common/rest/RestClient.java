@@ -53,6 +53,7 @@ public final class RestClient {
   private final String cafile;
   private final String certfile;
   private final String keyfile;
+  private final String keyPassword;
   private final boolean insecure;
   private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
   private SSLContext sslContext;
@@ -71,6 +72,20 @@ public final class RestClient {
       String certfile,
       String keyfile,
       boolean insecure) {
+    this(username, password, cafile, certfile, keyfile, null, insecure);
+  }
+
+  /**
+   * @param keyPassword password of an encrypted client key ({@code ctl.keyfile_password}), or null
+   */
+  public RestClient(
+      String username,
+      String password,
+      String cafile,
+      String certfile,
+      String keyfile,
+      String keyPassword,
+      boolean insecure) {
     this.authorization =
         username == null
             ? null
@@ -82,6 +97,7 @@ public final class RestClient {
     this.cafile = blankToNull(cafile);
     this.certfile = blankToNull(certfile);
     this.keyfile = blankToNull(keyfile);
+    this.keyPassword = keyPassword;
     this.insecure = insecure;
   }
 
@@ -209,7 +225,7 @@ public final class RestClient {
       return null;
     }
     KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(PemKeyStore.keyStore(certfile, keyfile, null), PemKeyStore.STORE_PASSWORD);
+    kmf.init(PemKeyStore.keyStore(certfile, keyfile, keyPassword), PemKeyStore.STORE_PASSWORD);
     return kmf.getKeyManagers();
   }
 

@@ -37,6 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 class RestClientTlsTest {
   @TempDir static Path dir;
   private static final Duration TIMEOUT = Duration.ofSeconds(5);
+  private static final String KEY_PASSWORD = "key-pass-123";
   private HttpsServer server;
 
   private static void openssl(String... args) throws IOException, InterruptedException {
@@ -94,6 +95,17 @@ class RestClientTlsTest {
           "-extfile",
           "san.ext");
     }
+    openssl(
+        "pkcs8",
+        "-topk8",
+        "-in",
+        "client.key",
+        "-out",
+        "client-enc.key",
+        "-v2",
+        "aes-256-cbc",
+        "-passout",
+        "pass:" + KEY_PASSWORD);
   }
 
   private static String p(String name) {
@@ -188,6 +200,20 @@ class RestClientTlsTest {
     assertEquals("{\"peer\":\"CN=client\"}", r.body());
     RestClient without = new RestClient(null, null, p("ca.crt"), null, null, false);
     assertThrows(IOException.class, () -> without.get(url, TIMEOUT));
+  }
+
+  /** ctl.keyfile_password: an encrypted client key. */
+  @Test
+  void anEncryptedClientKeyIsOpenedWithItsPassword() throws Exception {
+    int port = start(true);
+    String url = "https://localhost:" + port + "/patroni";
+    RestClient client =
+        new RestClient(
+            null, null, p("ca.crt"), p("client.crt"), p("client-enc.key"), KEY_PASSWORD, false);
+    assertEquals("{\"peer\":\"CN=client\"}", client.get(url, TIMEOUT).body());
+    RestClient wrong =
+        new RestClient(null, null, p("ca.crt"), p("client.crt"), p("client-enc.key"), "x", false);
+    assertThrows(IOException.class, () -> wrong.get(url, TIMEOUT));
   }
 
   /** Plain http and https on one client: the http side never needs the CA file. */

@@ -1,5 +1,6 @@
 package io.hagent.cli;
 
+import io.hagent.common.json.JsonTree;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -37,7 +38,7 @@ final class Output {
           }
           elements.add(e);
         }
-        out.println("json".equals(fmt) ? PyJson.dumps(elements) : Yaml.dump(elements, false));
+        out.println("json".equals(fmt) ? JsonTree.dumps(elements) : Yaml.dump(elements, false));
       }
       case "tsv" -> {
         List<List<Object>> formatted = formatTags(columns, rows, header, true);

@@ -4,6 +4,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.CoreConstants;
 import ch.qos.logback.core.LayoutBase;
+import io.hagent.common.json.JsonTree;
 import java.util.List;
 
 /**
@@ -44,34 +45,8 @@ final class JsonLayout extends LayoutBase<ILoggingEvent> {
     return json.append('}').append(CoreConstants.LINE_SEPARATOR).toString();
   }
 
+  /** A JSON string as python-json-logger writes it (json.dumps: non-ASCII escaped). */
   static void appendString(StringBuilder out, String value) {
-    out.append('"');
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      switch (c) {
-        case '"':
-          out.append("\\\"");
-          break;
-        case '\\':
-          out.append("\\\\");
-          break;
-        case '\n':
-          out.append("\\n");
-          break;
-        case '\r':
-          out.append("\\r");
-          break;
-        case '\t':
-          out.append("\\t");
-          break;
-        default:
-          if (c < 0x20) {
-            out.append(String.format("\\u%04x", (int) c));
-          } else {
-            out.append(c);
-          }
-      }
-    }
-    out.append('"');
+    out.append(JsonTree.quote(value));
   }
 }

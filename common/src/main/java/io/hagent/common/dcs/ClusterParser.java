@@ -6,7 +6,7 @@ import io.hagent.common.cluster.Failover;
 import io.hagent.common.cluster.Leader;
 import io.hagent.common.cluster.Member;
 import io.hagent.common.cluster.SyncState;
-import io.hagent.common.json.JsonReader;
+import io.hagent.common.json.JsonTree;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -141,7 +141,7 @@ final class ClusterParser {
 
   private static Map<String, Object> object(String key, String value) {
     try {
-      return JsonReader.readObject(value);
+      return JsonTree.readObject(value);
     } catch (IllegalArgumentException e) {
       log().warn("Ignoring corrupt value of {}: {}", key, e.getMessage());
       return null;
@@ -151,7 +151,7 @@ final class ClusterParser {
   private static List<List<Object>> history(String value) {
     Object parsed;
     try {
-      parsed = JsonReader.read(value);
+      parsed = JsonTree.read(value);
     } catch (IllegalArgumentException e) {
       log().warn("Ignoring corrupt value of history: {}", e.getMessage());
       return List.of();

@@ -2,7 +2,7 @@ package io.hagent.common.dcs;
 
 import io.hagent.common.cluster.Cluster;
 import io.hagent.common.config.EtcdConfig;
-import io.hagent.common.json.JsonReader;
+import io.hagent.common.json.JsonTree;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -193,7 +193,7 @@ public final class EtcdGatewayReader {
       String text = in == null ? "" : readAll(in);
       Map<String, Object> json;
       try {
-        json = text.isBlank() ? Map.of() : JsonReader.readObject(text);
+        json = text.isBlank() ? Map.of() : JsonTree.readObject(text);
       } catch (IllegalArgumentException e) {
         if (status == 200) {
           throw new IOException("not an etcd v3 gateway answer: " + e.getMessage(), e);
@@ -226,23 +226,9 @@ public final class EtcdGatewayReader {
     return new byte[] {0}; // all 0xff: to the end of the keyspace
   }
 
-  /**
-   * Requests are written by hand: two fixed shapes do not justify initialising Jackson's
-   * serialisers (~0.05 s of hactl's start-up).
-   */
+  /** A JSON string literal (jackson-core; databind's start-up is not needed for two fields). */
   static String jsonString(String text) {
-    StringBuilder out = new StringBuilder(text.length() + 2).append('"');
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (c == '"' || c == '\\') {
-        out.append('\\').append(c);
-      } else if (c < 0x20) {
-        out.append(String.format("\\u%04x", (int) c));
-      } else {
-        out.append(c);
-      }
-    }
-    return out.append('"').toString();
+    return JsonTree.quote(text);
   }
 
   private static String base64(byte[] bytes) {

@@ -1,19 +1,36 @@
 package io.hagent.common.json;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.util.LinkedHashMap;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.util.Map;
 
-/** The one Jackson mapper of the project: compact output, unknown fields tolerated. */
+/**
+ * The project's one JSON mapper (Jackson), set up to read and write what Python's json module
+ * (Patroni) reads and writes. Parser and generator settings live in {@link JsonTree#FACTORY}, which
+ * untyped reads ({@link #read}, {@link #readObject}) use without databind.
+ *
+ * <ul>
+ *   <li>compact output, Patroni's {@code separators=(',', ':')} for DCS values; map keys in
+ *       insertion order;
+ *   <li>non-ASCII and DEL written as lower-case {@code \u00e9} escapes (json.dumps' default {@code
+ *       ensure_ascii=True}), so a string hagent writes is byte for byte the one Patroni writes;
+ *   <li>NaN and ±Infinity read and written bare, as json.loads/json.dumps do (Jackson would
+ *       otherwise refuse them, or write them as strings Patroni reads back as text);
+ *   <li>text after the value refused (json.loads: "Extra data"); comments, trailing commas, single
+ *       quotes, unquoted names and leading zeroes refused (Jackson's defaults, like Python);
+ *   <li>a duplicate key keeps its first position and its last value (both, like a Python dict);
+ *   <li>integers become Integer, Long or BigInteger by size (an LSN stays a Long), fractions
+ *       Double.
+ * </ul>
+ */
 public final class Json {
   public static final ObjectMapper MAPPER =
-      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
-
-  private static final TypeReference<LinkedHashMap<String, Object>> MAP_TYPE =
-      new TypeReference<>() {};
+      JsonMapper.builder(JsonTree.FACTORY)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .build();
 
   private Json() {}
 
@@ -26,24 +43,13 @@ public final class Json {
     }
   }
 
-  /** Parses a JSON object; throws IllegalArgumentException with a readable message otherwise. */
+  /** {@link JsonTree#readObject}: a JSON object, key order kept. */
   public static Map<String, Object> readObject(String text) {
-    try {
-      Object value = MAPPER.readValue(text, Object.class);
-      if (!(value instanceof Map)) {
-        throw new IllegalArgumentException("expected a JSON object");
-      }
-      return MAPPER.convertValue(value, MAP_TYPE);
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("invalid JSON: " + e.getOriginalMessage(), e);
-    }
+    return JsonTree.readObject(text);
   }
 
+  /** {@link JsonTree#read}: any JSON value as plain Java values. */
   public static Object read(String text) {
-    try {
-      return MAPPER.readValue(text, Object.class);
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("invalid JSON: " + e.getOriginalMessage(), e);
-    }
+    return JsonTree.read(text);
   }
 }

@@ -2,31 +2,47 @@ package io.hagent.common.rest;
 
 import io.hagent.common.tls.PemKeyStore;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.HttpURLConnection;
-import java.net.URL;
+import java.net.ConnectException;
+import java.net.Socket;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Base64;
-import javax.net.ssl.HostnameVerifier;
-import javax.net.ssl.HttpsURLConnection;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLContextSpi;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLServerSocketFactory;
+import javax.net.ssl.SSLSessionContext;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
+import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * A small HTTP(S) client for members' REST APIs (leader race probes, hactl). Uses
- * HttpURLConnection: java.net.http.HttpClient costs ~0.5 s of start-up (it builds an SSLContext
- * even for http://), which hactl cannot afford. The SSLContext is built lazily, on the first
- * https:// request, for the same reason.
+ * HTTP(S) client for members' REST APIs (leader race probes, hactl, the startup guard), on the
+ * JDK's {@link HttpClient}: HTTP/1.1 (Patroni's and hagent's servers speak 1.0 or 1.1; no h2c
+ * upgrade), Basic auth, the PEM CA/client certificate of {@code ctl}/{@code restapi}, and an
+ * insecure mode (Patroni's {@code ctl.insecure}, hactl -k) that checks neither the certificate nor
+ * the host name.
+ *
+ * <p>The JDK client is built lazily, one per (connect timeout, scheme): its connect timeout is a
+ * client setting, and an http-only client gets a TLS context that initialises no TLS at all, so
+ * hactl talking to plain-http members pays nothing for TLS (docs/decisions/http-client.md).
  */
 public final class RestClient {
 
@@ -37,16 +53,17 @@ public final class RestClient {
   private final String cafile;
   private final String certfile;
   private final String keyfile;
-  private final String keyfilePassword;
+  private final String keyPassword;
   private final boolean insecure;
-  private SSLSocketFactory sslSocketFactory;
+  private final Map<String, HttpClient> clients = new ConcurrentHashMap<>();
+  private SSLContext sslContext;
 
   /**
    * @param username Basic auth user, or null
    * @param cafile CA bundle (PEM) to verify https peers, or null for the JVM default
    * @param certfile client certificate (PEM), or null
    * @param keyfile client key (PEM), or null
-   * @param insecure skip certificate verification
+   * @param insecure skip certificate and host name verification
    */
   public RestClient(
       String username,
@@ -59,7 +76,7 @@ public final class RestClient {
   }
 
   /**
-   * @param keyfilePassword decrypts an encrypted {@code keyfile} (restapi/ctl.keyfile_password)
+   * @param keyPassword password of an encrypted client key ({@code ctl.keyfile_password}), or null
    */
   public RestClient(
       String username,
@@ -67,7 +84,7 @@ public final class RestClient {
       String cafile,
       String certfile,
       String keyfile,
-      String keyfilePassword,
+      String keyPassword,
       boolean insecure) {
     this.authorization =
         username == null
@@ -80,11 +97,11 @@ public final class RestClient {
     this.cafile = blankToNull(cafile);
     this.certfile = blankToNull(certfile);
     this.keyfile = blankToNull(keyfile);
-    this.keyfilePassword = keyfilePassword;
+    this.keyPassword = keyPassword;
     this.insecure = insecure;
   }
 
-  /** GET with the given timeout (connect + read); throws IOException on network failure. */
+  /** GET with the given timeout (connect, and again the whole exchange); IOException on failure. */
   public Response get(String url, Duration timeout) throws IOException {
     return send("GET", url, null, timeout);
   }
@@ -92,184 +109,102 @@ public final class RestClient {
   /** POST/PATCH/PUT/DELETE with an optional JSON body (null for none). */
   public Response send(String method, String url, String jsonBody, Duration timeout)
       throws IOException {
-    if ("PATCH".equals(method)) {
-      // HttpURLConnection refuses PATCH (and java.net cannot be opened for reflection without
-      // JVM flags), so PATCH goes over a plain HTTP/1.0 exchange, which is what Patroni speaks.
-      return sendRaw(method, url, jsonBody, timeout);
-    }
-    HttpURLConnection conn = open(url);
+    URI uri;
     try {
-      int millis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
-      conn.setConnectTimeout(millis);
-      conn.setReadTimeout(millis);
-      conn.setUseCaches(false);
-      conn.setInstanceFollowRedirects(false);
-      conn.setRequestMethod(method);
-      if (authorization != null) {
-        conn.setRequestProperty("Authorization", authorization);
-      }
-      if (jsonBody != null) {
-        byte[] bytes = jsonBody.getBytes(StandardCharsets.UTF_8);
-        conn.setDoOutput(true);
-        conn.setRequestProperty("Content-Type", "application/json");
-        conn.setFixedLengthStreamingMode(bytes.length);
-        try (OutputStream out = conn.getOutputStream()) {
-          out.write(bytes);
-        }
-      }
-      int status = conn.getResponseCode();
-      InputStream in = status >= 400 ? conn.getErrorStream() : conn.getInputStream();
-      String body = "";
-      if (in != null) {
-        try (in) {
-          body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-      }
-      return new Response(status, body);
-    } finally {
-      conn.disconnect();
-    }
-  }
-
-  private HttpURLConnection open(String url) throws IOException {
-    URL u;
-    try {
-      u = java.net.URI.create(url).toURL();
-    } catch (IllegalArgumentException e) {
-      throw new IOException("invalid URL: " + url, e);
-    }
-    HttpURLConnection conn = (HttpURLConnection) u.openConnection();
-    if (conn instanceof HttpsURLConnection https) {
-      https.setSSLSocketFactory(sslSocketFactory());
-      if (insecure) {
-        HostnameVerifier any = (host, session) -> true;
-        https.setHostnameVerifier(any);
-      }
-    }
-    return conn;
-  }
-
-  private Response sendRaw(String method, String url, String jsonBody, Duration timeout)
-      throws IOException {
-    java.net.URI uri;
-    try {
-      uri = java.net.URI.create(url);
+      uri = URI.create(url);
     } catch (IllegalArgumentException e) {
       throw new IOException("invalid URL: " + url, e);
     }
     boolean tls = "https".equalsIgnoreCase(uri.getScheme());
-    String host = uri.getHost();
-    if (host == null) {
+    if ((!tls && !"http".equalsIgnoreCase(uri.getScheme())) || uri.getHost() == null) {
       throw new IOException("invalid URL: " + url);
     }
-    int port = uri.getPort() > 0 ? uri.getPort() : tls ? 443 : 80;
-    int millis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, timeout.toMillis()));
-    java.net.Socket plain = new java.net.Socket();
-    java.net.Socket socket = plain;
+    Duration t = timeout.isNegative() || timeout.isZero() ? Duration.ofMillis(1) : timeout;
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(uri)
+            .timeout(t)
+            .method(
+                method,
+                jsonBody == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(jsonBody, StandardCharsets.UTF_8));
+    if (authorization != null) {
+      request.header("Authorization", authorization);
+    }
+    if (jsonBody != null) {
+      request.header("Content-Type", "application/json");
+    }
     try {
-      plain.connect(new java.net.InetSocketAddress(host, port), millis);
-      plain.setSoTimeout(millis);
-      if (tls) {
-        javax.net.ssl.SSLSocket ssl =
-            (javax.net.ssl.SSLSocket) sslSocketFactory().createSocket(plain, host, port, true);
-        if (!insecure) {
-          javax.net.ssl.SSLParameters params = ssl.getSSLParameters();
-          params.setEndpointIdentificationAlgorithm("HTTPS");
-          ssl.setSSLParameters(params);
-        }
-        ssl.startHandshake();
-        socket = ssl;
-      }
-      byte[] body = jsonBody == null ? new byte[0] : jsonBody.getBytes(StandardCharsets.UTF_8);
-      String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-      if (uri.getRawQuery() != null) {
-        path += "?" + uri.getRawQuery();
-      }
-      StringBuilder head = new StringBuilder();
-      head.append(method).append(' ').append(path).append(" HTTP/1.0\r\n");
-      head.append("Host: ").append(uri.getRawAuthority()).append("\r\n");
-      if (authorization != null) {
-        head.append("Authorization: ").append(authorization).append("\r\n");
-      }
-      if (jsonBody != null) {
-        head.append("Content-Type: application/json\r\n");
-      }
-      head.append("Content-Length: ").append(body.length).append("\r\n\r\n");
-      OutputStream out = socket.getOutputStream();
-      out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-      out.write(body);
-      out.flush();
-      return parseResponse(socket.getInputStream().readAllBytes());
-    } finally {
-      socket.close();
+      HttpResponse<String> r =
+          client(t, tls)
+              .send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      return new Response(r.statusCode(), r.body() == null ? "" : r.body());
+    } catch (HttpConnectTimeoutException e) {
+      throw new HttpConnectTimeoutException("connect timed out after " + t.toMillis() + " ms");
+    } catch (HttpTimeoutException e) {
+      throw new HttpTimeoutException("no answer within " + t.toMillis() + " ms");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    } catch (IllegalArgumentException e) {
+      throw new IOException("invalid request to " + url + ": " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw described(e, uri);
     }
   }
 
-  /** Parses an HTTP/1.x response read to EOF (Connection: close; chunked bodies decoded). */
-  static Response parseResponse(byte[] raw) throws IOException {
-    String text = new String(raw, StandardCharsets.ISO_8859_1);
-    int headEnd = text.indexOf("\r\n\r\n");
-    if (headEnd < 0 || !text.startsWith("HTTP/")) {
-      throw new IOException("malformed HTTP response");
+  /**
+   * HttpClient's connect failures carry no message (the cause of a refused connection is a bare
+   * ClosedChannelException); hactl and the agent's log print the message, so give them one.
+   */
+  private static IOException described(IOException e, URI uri) {
+    if (e.getMessage() != null && !e.getMessage().isBlank()) {
+      return e;
     }
-    String[] lines = text.substring(0, headEnd).split("\r\n");
-    String[] statusLine = lines[0].split(" ", 3);
-    int status;
-    try {
-      status = Integer.parseInt(statusLine[1]);
-    } catch (RuntimeException e) {
-      throw new IOException("malformed HTTP status line: " + lines[0], e);
-    }
-    boolean chunked = false;
-    for (int i = 1; i < lines.length; i++) {
-      String l = lines[i].toLowerCase(java.util.Locale.ROOT);
-      if (l.startsWith("transfer-encoding:") && l.contains("chunked")) {
-        chunked = true;
+    String where = uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort());
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof UnresolvedAddressException) {
+        UnknownHostException unknown = new UnknownHostException(uri.getHost());
+        unknown.initCause(e);
+        return unknown;
       }
     }
-    byte[] body = java.util.Arrays.copyOfRange(raw, headEnd + 4, raw.length);
-    if (chunked) {
-      java.io.ByteArrayOutputStream decoded = new java.io.ByteArrayOutputStream();
-      int pos = 0;
-      while (pos < body.length) {
-        int eol = indexOfCrlf(body, pos);
-        if (eol < 0) {
-          break;
-        }
-        String sizeText = new String(body, pos, eol - pos, StandardCharsets.ISO_8859_1);
-        int semi = sizeText.indexOf(';');
-        int size = Integer.parseInt((semi < 0 ? sizeText : sizeText.substring(0, semi)).trim(), 16);
-        if (size == 0) {
-          break;
-        }
-        decoded.write(body, eol + 2, Math.min(size, body.length - eol - 2));
-        pos = eol + 2 + size + 2;
-      }
-      body = decoded.toByteArray();
+    if (e instanceof ConnectException) {
+      ConnectException refused = new ConnectException("Connection refused (" + where + ")");
+      refused.initCause(e);
+      return refused;
     }
-    return new Response(status, new String(body, StandardCharsets.UTF_8));
+    return new IOException(e.getClass().getSimpleName() + " (" + where + ")", e);
   }
 
-  private static int indexOfCrlf(byte[] b, int from) {
-    for (int i = from; i + 1 < b.length; i++) {
-      if (b[i] == '\r' && b[i + 1] == '\n') {
-        return i;
-      }
+  private HttpClient client(Duration connectTimeout, boolean tls) throws IOException {
+    String key = (tls ? "https/" : "http/") + connectTimeout.toMillis();
+    HttpClient c = clients.get(key);
+    if (c == null) {
+      HttpClient.Builder b =
+          HttpClient.newBuilder()
+              .version(HttpClient.Version.HTTP_1_1)
+              .followRedirects(HttpClient.Redirect.NEVER)
+              .connectTimeout(connectTimeout)
+              .sslContext(tls ? sslContext() : PlainOnly.CONTEXT);
+      c = b.build();
+      HttpClient raced = clients.putIfAbsent(key, c);
+      c = raced == null ? c : raced;
     }
-    return -1;
+    return c;
   }
 
-  private synchronized SSLSocketFactory sslSocketFactory() throws IOException {
-    if (sslSocketFactory == null) {
+  private synchronized SSLContext sslContext() throws IOException {
+    if (sslContext == null) {
       try {
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(keyManagers(), trustManagers(), new SecureRandom());
-        sslSocketFactory = ctx.getSocketFactory();
+        sslContext = ctx;
       } catch (GeneralSecurityException e) {
         throw new IOException("cannot set up TLS: " + e.getMessage(), e);
       }
     }
-    return sslSocketFactory;
+    return sslContext;
   }
 
   private TrustManager[] trustManagers() throws GeneralSecurityException, IOException {
@@ -290,7 +225,7 @@ public final class RestClient {
       return null;
     }
     KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(PemKeyStore.keyStore(certfile, keyfile, keyfilePassword), PemKeyStore.STORE_PASSWORD);
+    kmf.init(PemKeyStore.keyStore(certfile, keyfile, keyPassword), PemKeyStore.STORE_PASSWORD);
     return kmf.getKeyManagers();
   }
 
@@ -298,13 +233,92 @@ public final class RestClient {
     return s == null || s.isBlank() ? null : s;
   }
 
-  /** -k / ctl.insecure: accept any server certificate. */
-  private static final class TrustAll implements X509TrustManager {
+  /**
+   * The TLS context of an http-only client, which never uses it. HttpClient wants one and would
+   * otherwise initialise the JVM's default context (JSSE and cacerts): ~0.1 s of CPU in a hactl
+   * run, measured in docs/decisions/http-client.md. This one only answers the parameter queries
+   * HttpClient makes when it is built, and fails loudly if a TLS connection is ever attempted.
+   */
+  private static final class PlainOnly extends SSLContext {
+    static final SSLContext CONTEXT = new PlainOnly();
+
+    private PlainOnly() {
+      super(new NoTlsSpi(), null, "none");
+    }
+  }
+
+  private static final class NoTlsSpi extends SSLContextSpi {
+    private static UnsupportedOperationException refused() {
+      return new UnsupportedOperationException("TLS on a plain-http client");
+    }
+
+    @Override
+    protected void engineInit(KeyManager[] km, TrustManager[] tm, SecureRandom random) {}
+
+    @Override
+    protected SSLSocketFactory engineGetSocketFactory() {
+      throw refused();
+    }
+
+    @Override
+    protected SSLServerSocketFactory engineGetServerSocketFactory() {
+      throw refused();
+    }
+
+    @Override
+    protected SSLEngine engineCreateSSLEngine() {
+      throw refused();
+    }
+
+    @Override
+    protected SSLEngine engineCreateSSLEngine(String host, int port) {
+      throw refused();
+    }
+
+    @Override
+    protected SSLSessionContext engineGetServerSessionContext() {
+      throw refused();
+    }
+
+    @Override
+    protected SSLSessionContext engineGetClientSessionContext() {
+      throw refused();
+    }
+
+    @Override
+    protected SSLParameters engineGetDefaultSSLParameters() {
+      return new SSLParameters();
+    }
+
+    @Override
+    protected SSLParameters engineGetSupportedSSLParameters() {
+      return new SSLParameters();
+    }
+  }
+
+  /**
+   * -k / ctl.insecure: accept any server certificate under any host name. An extended trust
+   * manager, because JSSE wraps a plain one and checks the host name itself (HttpClient always asks
+   * for that check).
+   */
+  private static final class TrustAll extends X509ExtendedTrustManager {
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType) {}
 
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) {}
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) {}
 
     @Override
     public X509Certificate[] getAcceptedIssuers() {

@@ -1,0 +1,213 @@
+package io.hagent.common.json;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
+import com.fasterxml.jackson.core.util.MinimalPrettyPrinter;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads JSON into plain Java values with Jackson's streaming parser (jackson-core): the same values
+ * and types as {@code Json.MAPPER.readValue(text, Object.class)}, without initialising
+ * jackson-databind. The DCS read path (ClusterParser, the etcd gateway reader) uses it directly:
+ * databind's start-up is ~70 ms of a 0.3-0.4 s {@code hactl list} (measured in
+ * docs/decisions/json-jackson.md). Tokens, grammar, escapes and numbers are all Jackson's; this
+ * class only puts them into maps and lists, and quotes a string for the gateway's requests.
+ */
+public final class JsonTree {
+
+  /**
+   * The one parser and generator configuration ({@link Json#MAPPER} is built on it): Python's json
+   * module as Patroni uses it.
+   */
+  static final JsonFactory FACTORY =
+      new JsonFactoryBuilder()
+          // NaN, Infinity, -Infinity: json.dumps writes them bare, json.loads reads them
+          .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+          .disable(JsonWriteFeature.WRITE_NAN_AS_STRINGS)
+          // json.dumps' ensure_ascii=True: \u00e9, lower-case hex, DEL included
+          .enable(JsonWriteFeature.ESCAPE_NON_ASCII)
+          .disable(JsonWriteFeature.WRITE_HEX_UPPER_CASE)
+          .characterEscapes(new PythonAsciiEscapes())
+          .build();
+
+  private JsonTree() {}
+
+  /**
+   * Parses any JSON value: LinkedHashMap (key order kept; a duplicate key keeps its first place and
+   * last value, as in a Python dict), ArrayList, String, Integer/Long/BigInteger by size, Double,
+   * Boolean, null. Throws IllegalArgumentException ("invalid JSON: ... at offset n").
+   */
+  public static Object read(String text) {
+    try (JsonParser p = FACTORY.createParser(text)) {
+      if (p.nextToken() == null) {
+        throw new IllegalArgumentException("invalid JSON: no value (empty text)");
+      }
+      Object value = value(p);
+      if (p.nextToken() != null) { // json.loads: "Extra data"
+        throw new IllegalArgumentException(
+            "invalid JSON: unexpected text after the value at offset "
+                + p.currentTokenLocation().getCharOffset());
+      }
+      return value;
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException(message(e), e);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("invalid JSON: " + e.getMessage(), e);
+    }
+  }
+
+  /** A JSON string literal for the text, escaped as json.dumps escapes it. */
+  public static String quote(String text) {
+    StringWriter out = new StringWriter(text.length() + 2);
+    try (JsonGenerator g = FACTORY.createGenerator(out)) {
+      g.writeString(text);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a StringWriter does not fail
+    }
+    return out.toString();
+  }
+
+  /**
+   * Plain values (Map, Collection, String, Number, Boolean, null; anything else as its toString) as
+   * {@code json.dumps(value)} writes them with its default separators {@code ", "} and {@code ":
+   * "}: what patronictl prints for {@code -f json} and python-json-logger logs.
+   */
+  public static String dumps(Object value) {
+    StringWriter out = new StringWriter();
+    try (JsonGenerator g = FACTORY.createGenerator(out)) {
+      g.setPrettyPrinter(new PythonDefaultSeparators());
+      write(g, value);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a StringWriter does not fail
+    }
+    return out.toString();
+  }
+
+  private static void write(JsonGenerator g, Object value) throws IOException {
+    if (value instanceof Map<?, ?> map) {
+      g.writeStartObject();
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        g.writeFieldName(String.valueOf(e.getKey()));
+        write(g, e.getValue());
+      }
+      g.writeEndObject();
+    } else if (value instanceof Iterable<?> list) {
+      g.writeStartArray();
+      for (Object item : list) {
+        write(g, item);
+      }
+      g.writeEndArray();
+    } else if (value == null || value instanceof Number || value instanceof Boolean) {
+      g.writeObject(value); // jackson-core writes these itself, without databind
+    } else {
+      g.writeString(value.toString());
+    }
+  }
+
+  /** json.dumps' default separators: {@code ", "} between items, {@code ": "} after a key. */
+  private static final class PythonDefaultSeparators extends MinimalPrettyPrinter {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public void writeObjectFieldValueSeparator(JsonGenerator g) throws IOException {
+      g.writeRaw(": ");
+    }
+
+    @Override
+    public void writeObjectEntrySeparator(JsonGenerator g) throws IOException {
+      g.writeRaw(", ");
+    }
+
+    @Override
+    public void writeArrayValueSeparator(JsonGenerator g) throws IOException {
+      g.writeRaw(", ");
+    }
+  }
+
+  /** Parses a JSON object; throws IllegalArgumentException ("expected a JSON object") otherwise. */
+  @SuppressWarnings("unchecked")
+  public static Map<String, Object> readObject(String text) {
+    Object value = read(text);
+    if (!(value instanceof Map)) {
+      throw new IllegalArgumentException("expected a JSON object");
+    }
+    return (Map<String, Object>) value;
+  }
+
+  private static Object value(JsonParser p) throws IOException {
+    switch (p.currentToken()) {
+      case START_OBJECT:
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
+          p.nextToken();
+          map.put(key, value(p));
+        }
+        return map;
+      case START_ARRAY:
+        List<Object> list = new ArrayList<>();
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+          list.add(value(p));
+        }
+        return list;
+      case VALUE_STRING:
+        return p.getText();
+      case VALUE_NUMBER_INT:
+        return p.getNumberValue(); // Integer, Long or BigInteger, the smallest that fits
+      case VALUE_NUMBER_FLOAT:
+        return p.getDoubleValue();
+      case VALUE_TRUE:
+        return Boolean.TRUE;
+      case VALUE_FALSE:
+        return Boolean.FALSE;
+      case VALUE_NULL:
+        return null;
+      default: // the parser never hands a value position anything else
+        throw new IllegalStateException("unexpected JSON token " + p.currentToken());
+    }
+  }
+
+  private static String message(JsonProcessingException e) {
+    String problem = e.getOriginalMessage();
+    JsonLocation where = e.getLocation();
+    long offset = where == null ? -1 : where.getCharOffset();
+    return "invalid JSON: " + problem + (offset < 0 ? "" : " at offset " + offset);
+  }
+
+  /**
+   * Jackson's JSON escapes plus DEL (0x7f): Python's ensure_ascii escapes everything outside {@code
+   * ' '..'~'}, Jackson's ESCAPE_NON_ASCII only what is above 0x7f.
+   */
+  static final class PythonAsciiEscapes extends CharacterEscapes {
+    private static final long serialVersionUID = 1L;
+    private final int[] ascii = standardAsciiEscapesForJSON();
+
+    PythonAsciiEscapes() {
+      ascii[0x7f] = ESCAPE_STANDARD;
+    }
+
+    @Override
+    public int[] getEscapeCodesForAscii() {
+      return ascii;
+    }
+
+    @Override
+    public SerializableString getEscapeSequence(int ch) {
+      return null; // only standard escapes
+    }
+  }
+}

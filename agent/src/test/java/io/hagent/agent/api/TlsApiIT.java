@@ -233,21 +233,22 @@ class TlsApiIT {
     IllegalArgumentException wrong =
         assertThrows(
             IllegalArgumentException.class,
-            () -> TlsSetup.serverSocket(cfg(p("server.crt"), p("server-enc.key"), "nope", "none")));
+            () ->
+                TlsSetup.contextFactory(cfg(p("server.crt"), p("server-enc.key"), "nope", "none")));
     assertTrue(wrong.getMessage().contains("wrong keyfile_password"), wrong.getMessage());
     assertTrue(!wrong.getMessage().contains("nope"));
     IllegalArgumentException missing =
         assertThrows(
             IllegalArgumentException.class,
-            () -> TlsSetup.serverSocket(cfg(p("server.crt"), p("server-enc.key"), null, "none")));
+            () -> TlsSetup.contextFactory(cfg(p("server.crt"), p("server-enc.key"), null, "none")));
     assertTrue(missing.getMessage().contains("keyfile_password is not set"));
     IllegalArgumentException noFile =
         assertThrows(
             IllegalArgumentException.class,
-            () -> TlsSetup.serverSocket(cfg(p("absent.crt"), null, null, "none")));
+            () -> TlsSetup.contextFactory(cfg(p("absent.crt"), null, null, "none")));
     assertTrue(noFile.getMessage().contains("absent.crt"));
     assertThrows(
         IllegalArgumentException.class,
-        () -> TlsSetup.serverSocket(cfg(p("server.crt"), p("server.key"), null, "sometimes")));
+        () -> TlsSetup.contextFactory(cfg(p("server.crt"), p("server.key"), null, "sometimes")));
   }
 }

@@ -1,0 +1,212 @@
+package io.hagent.agent.api;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.eclipse.jetty.io.Connection;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.thread.Scheduler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What one connection may cost, enforced with Jetty's own hooks:
+ *
+ * <ul>
+ *   <li>the request line and headers must be complete within {@link #HEADER_TIMEOUT_MILLIS} of the
+ *       connection opening (TLS handshake included) or of the previous answer on it, else the
+ *       connection is closed: a client that trickles header lines cannot hold it for long; Jetty's
+ *       idle timeout alone would not catch it, since every line is activity;
+ *   <li>the allowlist decision is taken once, when the connection is accepted, and travels with
+ *       every request on it (attribute {@link #ALLOWLISTED});
+ *   <li>a request body must arrive within the same time ({@link Limits#readWithin});
+ *   <li>a request that waits on the DCS or the HA loop (a switchover, a restart) gets a longer idle
+ *       timeout once its body is in ({@link Limits#waitingOnHaLoop}), so Jetty does not cut it off
+ *       while nothing is written.
+ * </ul>
+ *
+ * <p>None of this costs a thread per connection: Jetty reads with selectors, and the deadlines are
+ * one-shot tasks on the connector's scheduler.
+ */
+final class ConnectionPolicy extends Handler.Wrapper implements Connection.Listener {
+  private static final Logger LOG = LoggerFactory.getLogger(ConnectionPolicy.class);
+
+  /** Request attribute: Boolean, the connection's allowlist decision. */
+  static final String ALLOWLISTED = "hagent.allowlisted";
+
+  /** Request attribute: this request's {@link Limits}. */
+  static final String LIMITS = "hagent.limits";
+
+  /** The same bound the HTTP/1.0 server had for reading one request. */
+  static final long HEADER_TIMEOUT_MILLIS = 10_000;
+
+  /** Idle timeout while a request that waits on the HA loop is served. */
+  static final long BLOCKING_REQUEST_IDLE_MILLIS = 600_000;
+
+  /** Per-connection state; {@code generation} counts requests begun. */
+  private static final class State {
+    final boolean allowlisted;
+    volatile long generation;
+    volatile boolean handling;
+
+    State(boolean allowlisted) {
+      this.allowlisted = allowlisted;
+    }
+  }
+
+  private final Map<Connection, State> connections = new ConcurrentHashMap<>();
+  private final Predicate<InetAddress> allowlist;
+  private final long headerTimeoutMillis;
+  private volatile Scheduler scheduler;
+
+  ConnectionPolicy(Predicate<InetAddress> allowlist, long headerTimeoutMillis) {
+    this.allowlist = allowlist;
+    this.headerTimeoutMillis = headerTimeoutMillis;
+  }
+
+  /** Time limits for one request after its headers, called from the thread that serves it. */
+  final class Limits {
+    private final EndPoint endPoint;
+    private final long idle;
+    private volatile boolean extended;
+
+    private Limits(EndPoint endPoint) {
+      this.endPoint = endPoint;
+      this.idle = endPoint.getIdleTimeout();
+    }
+
+    /** Runs a body read; the connection is closed if it has not finished in time. */
+    <T> T readWithin(BodyRead<T> read) throws IOException {
+      Scheduler s = scheduler;
+      Scheduler.Task deadline =
+          s == null
+              ? null
+              : s.schedule(endPoint::close, headerTimeoutMillis, TimeUnit.MILLISECONDS);
+      try {
+        return read.read();
+      } finally {
+        if (deadline != null) {
+          deadline.cancel();
+        }
+      }
+    }
+
+    /** From here on the request waits on the HA loop: a long idle timeout until it is answered. */
+    void waitingOnHaLoop() {
+      extended = true;
+      endPoint.setIdleTimeout(BLOCKING_REQUEST_IDLE_MILLIS);
+    }
+
+    private void done() {
+      if (extended) {
+        endPoint.setIdleTimeout(idle);
+      }
+    }
+  }
+
+  /** A blocking read. */
+  interface BodyRead<T> {
+    T read() throws IOException;
+  }
+
+  void setScheduler(Scheduler scheduler) {
+    this.scheduler = scheduler;
+  }
+
+  int openConnections() {
+    return connections.size();
+  }
+
+  // ---- Connection.Listener: every connection the connector opens (with TLS: both layers)
+
+  @Override
+  public void onOpened(Connection connection) {
+    if (connection.getClass().getSimpleName().startsWith("Ssl")) {
+      return; // the HTTP connection on top of it is opened at the same time and carries the state
+    }
+    State state = new State(decide(connection.getEndPoint().getRemoteSocketAddress()));
+    connections.put(connection, state);
+    armDeadline(connection, state, 0);
+  }
+
+  @Override
+  public void onClosed(Connection connection) {
+    connections.remove(connection);
+  }
+
+  private boolean decide(SocketAddress remote) {
+    if (!(remote instanceof InetSocketAddress inet) || inet.getAddress() == null) {
+      return false;
+    }
+    try {
+      return allowlist.test(inet.getAddress());
+    } catch (RuntimeException e) {
+      LOG.warn("REST API: allowlist check failed for {}: {}", remote, e.toString());
+      return false;
+    }
+  }
+
+  /** Closes the connection if no request has begun on it since {@code generation}. */
+  private void armDeadline(Connection connection, State state, long generation) {
+    Scheduler s = scheduler;
+    if (s == null) {
+      return;
+    }
+    s.schedule(
+        () -> {
+          if (state.generation == generation && !state.handling) {
+            EndPoint endPoint = connection.getEndPoint();
+            if (endPoint.isOpen()) {
+              LOG.debug(
+                  "REST API: {} sent no complete request within {} ms; closing",
+                  endPoint.getRemoteSocketAddress(),
+                  headerTimeoutMillis);
+              endPoint.close();
+            }
+          }
+        },
+        headerTimeoutMillis,
+        TimeUnit.MILLISECONDS);
+  }
+
+  // ---- Handler.Wrapper: every request, once its headers are in
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) throws Exception {
+    Connection connection = request.getConnectionMetaData().getConnection();
+    State state = connections.get(connection);
+    if (state == null) {
+      // not opened through our connector (cannot happen); decide now rather than fail open
+      state = new State(decide(request.getConnectionMetaData().getRemoteSocketAddress()));
+    }
+    State current = state;
+    long generation = ++current.generation;
+    current.handling = true;
+    request.setAttribute(ALLOWLISTED, current.allowlisted);
+    Limits limits = new Limits(connection.getEndPoint());
+    request.setAttribute(LIMITS, limits);
+    Callback done =
+        Callback.from(
+            callback,
+            () -> {
+              limits.done();
+              current.handling = false;
+              armDeadline(connection, current, generation);
+            });
+    boolean handled = super.handle(request, response, done);
+    if (!handled) {
+      current.handling = false;
+      armDeadline(connection, current, generation);
+    }
+    return handled;
+  }
+}

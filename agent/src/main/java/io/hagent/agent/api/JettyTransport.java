@@ -22,6 +22,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
+import org.eclipse.jetty.io.ArrayByteBufferPool;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -67,6 +68,14 @@ final class JettyTransport {
   static final int ANSWER_THREADS = 6;
 
   static final int MIN_THREADS = 2;
+
+  /** Buffers Jetty keeps for reuse, heap and direct each; larger ones are not pooled. */
+  static final long POOL_BYTES = 1 << 20;
+
+  static final int POOLED_BUFFER_MAX = 64 * 1024;
+
+  /** Every answer fits (the largest, /metrics and /cluster, are a few KB). */
+  static final int OUTPUT_BUFFER_BYTES = 16 * 1024;
 
   /** Jetty's idle timeout for a connection (reads and writes). */
   static final long IDLE_TIMEOUT_MILLIS = 10_000;
@@ -176,6 +185,10 @@ final class JettyTransport {
     http.setSendServerVersion(false); // ours, with restapi.server_tokens, on answers with a body
     http.setSendXPoweredBy(false);
     http.setSendDateHeader(true);
+    // heap buffers from a small pool: no direct memory for a few health checks a second
+    http.setUseInputDirectByteBuffers(false);
+    http.setUseOutputDirectByteBuffers(false);
+    http.setOutputBufferSize(OUTPUT_BUFFER_BYTES);
     http.setIdleTimeout(IDLE_TIMEOUT_MILLIS);
     if (tls != null) {
       SecureRequestCustomizer secure = new SecureRequestCustomizer();
@@ -194,7 +207,9 @@ final class JettyTransport {
         tls == null
             ? new ConnectionFactory[] {plain}
             : new ConnectionFactory[] {new SslConnectionFactory(tls, plain.getProtocol()), plain};
-    connector = new ServerConnector(server, pool, scheduler, null, 1, 1, factories);
+    ArrayByteBufferPool buffers =
+        new ArrayByteBufferPool(0, -1, POOLED_BUFFER_MAX, 16, POOL_BYTES, POOL_BYTES);
+    connector = new ServerConnector(server, pool, scheduler, buffers, 1, 1, factories);
     connector.setHost(listen.host());
     connector.setPort(listen.port());
     connector.setReuseAddress(true);

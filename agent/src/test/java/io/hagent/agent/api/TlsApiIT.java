@@ -228,6 +228,71 @@ class TlsApiIT {
     assertEquals(202, send(client(true), "POST", "/reload").statusCode());
   }
 
+  /** The serial number of the certificate a new TLS connection is served. */
+  java.math.BigInteger servedSerial() throws Exception {
+    KeyStore trust = PemKeyStore.trustStore(p("ca.crt"));
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+    tmf.init(trust);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(null, tmf.getTrustManagers(), null);
+    try (javax.net.ssl.SSLSocket s =
+        (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", server.port())) {
+      s.setSoTimeout(5000);
+      s.startHandshake();
+      return ((java.security.cert.X509Certificate) s.getSession().getPeerCertificates()[0])
+          .getSerialNumber();
+    }
+  }
+
+  static java.math.BigInteger serialOf(String file) throws Exception {
+    try (var in = Files.newInputStream(dir.resolve(file))) {
+      return ((java.security.cert.X509Certificate)
+              java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in))
+          .getSerialNumber();
+    }
+  }
+
+  @Test
+  void renewedCertificateIsServedAfterPostReloadWithoutARestart() throws Exception {
+    Files.copy(
+        dir.resolve("server.crt"),
+        dir.resolve("live.crt"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    start(cfg(p("live.crt"), p("server.key"), null, "none"));
+    assertEquals(serialOf("server.crt"), servedSerial());
+    int port = server.port();
+
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "renewed.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext");
+    Files.copy(
+        dir.resolve("renewed.crt"),
+        dir.resolve("live.crt"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    assertEquals(202, send(client(false), "POST", "/reload").statusCode());
+    assertEquals(serialOf("renewed.crt"), servedSerial());
+    assertEquals(port, server.port(), "the same listener, not a restart");
+
+    // A broken file on reload: the renewed certificate stays in service.
+    Files.writeString(dir.resolve("live.crt"), "not a certificate\n");
+    server.reloadCertificates();
+    assertEquals(serialOf("renewed.crt"), servedSerial());
+    assertEquals(200, send(client(false), "GET", "/patroni").statusCode());
+  }
+
   @Test
   void badKeyMaterialFailsWithClearMessagesWithoutThePassword() {
     IllegalArgumentException wrong =

@@ -317,6 +317,62 @@ class RestApiServerTest {
   }
 
   @Test
+  void aTakenPortFailsTheStartAndStopFreesThePort() throws IOException {
+    int port = server.port();
+    RestApiConfig same =
+        new RestApiConfig(
+            "127.0.0.1:" + port,
+            "127.0.0.1:8008",
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            List.of(),
+            false,
+            Map.of(),
+            Map.of(),
+            RestApiConfig.DEFAULT_REQUEST_QUEUE_SIZE);
+    RestApiServer second = new RestApiServer(same, snapshot::get, () -> NOW, Snapshots::cluster);
+    RuntimeException e =
+        org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, second::start);
+    assertTrue(e.getMessage().contains(String.valueOf(port)), e.getMessage());
+    server.stop();
+    server = new RestApiServer(same, snapshot::get, () -> NOW, Snapshots::cluster);
+    server.start(); // the same port again: stop released it
+    snapshot.set(Snapshots.leader());
+    assertStatusOnly(200, raw("OPTIONS", "/primary"));
+  }
+
+  @Test
+  void keepAliveConnectionsServeSeveralRequests() throws IOException {
+    snapshot.set(Snapshots.leader());
+    try (Socket s = new Socket("127.0.0.1", server.port())) {
+      s.setSoTimeout(5000);
+      OutputStream out = s.getOutputStream();
+      String twice =
+          "OPTIONS /primary HTTP/1.1\r\nHost: x\r\n\r\nGET /liveness HTTP/1.1\r\nHost: x\r\n\r\n";
+      out.write(twice.getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      byte[] buf = new byte[4096];
+      StringBuilder got = new StringBuilder();
+      long end = System.currentTimeMillis() + 5000;
+      while (got.toString().split("HTTP/1.1 200 OK", -1).length < 3
+          && System.currentTimeMillis() < end) {
+        int n = s.getInputStream().read(buf);
+        if (n < 0) {
+          break;
+        }
+        got.append(new String(buf, 0, n, StandardCharsets.ISO_8859_1));
+      }
+      assertEquals(3, got.toString().split("HTTP/1.1 200 OK", -1).length, got.toString());
+    }
+  }
+
+  @Test
   void listenAddressParsing() {
     assertEquals(null, RestApiServer.listenAddress("*:8008").host());
     assertEquals(null, RestApiServer.listenAddress(":8008").host());

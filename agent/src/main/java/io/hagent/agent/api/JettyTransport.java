@@ -37,9 +37,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The REST API's HTTP transport: Javalin on Jetty 12, HTTP/1.1 with keep-alive (HTTP/1.0 clients
- * such as HAProxy's httpchk get HTTP/1.0 answers), plain or TLS. Routing and answers stay in {@link
- * RestApiServer}; this class only moves {@link HttpReply}s to the wire.
+ * The REST API's HTTP transport: Javalin on Jetty 12, HTTP/1.1 with keep-alive (an HTTP/1.0
+ * request, such as HAProxy's httpchk, gets an HTTP/1.1 status line and the connection closes after
+ * the answer), plain or TLS. Routing and answers stay in {@link RestApiServer}; this class only
+ * moves {@link HttpReply}s to the wire.
  *
  * <p>Threads: Jetty's selector reads every connection without a thread per client; health checks
  * and other answers from the latest snapshot run on a small bounded Jetty pool. Requests that may

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.ssl.SslConnection;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -135,7 +136,7 @@ final class ConnectionPolicy extends Handler.Wrapper implements Connection.Liste
 
   @Override
   public void onOpened(Connection connection) {
-    if (connection.getClass().getSimpleName().startsWith("Ssl")) {
+    if (connection instanceof SslConnection) {
       return; // the HTTP connection on top of it is opened at the same time and carries the state
     }
     State state = new State(decide(connection.getEndPoint().getRemoteSocketAddress()));

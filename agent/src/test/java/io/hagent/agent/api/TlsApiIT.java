@@ -294,6 +294,22 @@ class TlsApiIT {
   }
 
   @Test
+  void aClientThatNeverFinishesTheHandshakeIsCutOff() throws Exception {
+    start(cfg(p("server.crt"), p("server.key"), null, "none"));
+    try (java.net.Socket silent = new java.net.Socket("127.0.0.1", server.port())) {
+      silent.setSoTimeout((int) ConnectionPolicy.HEADER_TIMEOUT_MILLIS + 5_000);
+      long t0 = System.nanoTime();
+      assertEquals(-1, silent.getInputStream().read(), "the server closes the connection");
+      long millis = (System.nanoTime() - t0) / 1_000_000;
+      assertTrue(
+          millis >= ConnectionPolicy.HEADER_TIMEOUT_MILLIS - 1_000
+              && millis < ConnectionPolicy.HEADER_TIMEOUT_MILLIS + 5_000,
+          "closed after " + millis + " ms");
+    }
+    assertEquals(200, send(client(false), "GET", "/patroni").statusCode());
+  }
+
+  @Test
   void badKeyMaterialFailsWithClearMessagesWithoutThePassword() {
     IllegalArgumentException wrong =
         assertThrows(

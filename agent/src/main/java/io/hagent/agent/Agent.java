@@ -148,6 +148,7 @@ final class Agent {
         () -> {
           LOG.info("received SIGHUP; rereading the configuration");
           loop.requestReload();
+          api.reloadCertificates(); // renewed REST certificates, without a restart
         });
     haThread.start();
     try {

@@ -64,20 +64,34 @@ final class AccessGuard {
         cfg.tls() && (verify.equals("optional") || verify.equals("required"));
   }
 
+  /** Whether any allowlist (restapi.allowlist or allowlist_include_members) is configured. */
+  boolean hasAllowlist() {
+    return !allowlist.isEmpty() || includeMembers;
+  }
+
   /**
+   * The allowlist decision for one peer, taken when its connection is accepted.
+   *
    * @param cluster the cached cluster view, for allowlist_include_members (may be null)
+   */
+  boolean allowlisted(InetAddress client, Cluster cluster) {
+    if (!hasAllowlist()) {
+      return true;
+    }
+    List<Network> allowed = new ArrayList<>(allowlist);
+    if (includeMembers && cluster != null) {
+      allowed.addAll(memberNetworks(cluster));
+    }
+    return allowed.stream().anyMatch(n -> n.contains(client));
+  }
+
+  /**
+   * @param allowlisted the connection's {@link #allowlisted} decision
    * @return null when the request may proceed, else the 403/401 reply
    */
-  HttpReply check(
-      InetAddress client, boolean hasClientCert, String authorization, Cluster cluster) {
-    if (!allowlist.isEmpty() || includeMembers) {
-      List<Network> allowed = new ArrayList<>(allowlist);
-      if (includeMembers && cluster != null) {
-        allowed.addAll(memberNetworks(cluster));
-      }
-      if (allowed.stream().noneMatch(n -> n.contains(client))) {
-        return HttpReply.text(403, "Access is denied");
-      }
+  HttpReply check(boolean allowlisted, boolean hasClientCert, String authorization) {
+    if (!allowlisted) {
+      return HttpReply.text(403, "Access is denied");
     }
     if (certificateRequiredForUnsafe && !hasClientCert) {
       return HttpReply.text(403, "client certificate required");

@@ -8,9 +8,6 @@ import io.hagent.common.cluster.HostPort;
 import io.hagent.common.config.RestApiConfig;
 import io.hagent.common.dcs.DcsException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -41,12 +38,9 @@ public final class RestApiServer {
   private final Management management;
   private final AccessGuard guard;
   private volatile String serverHeader = ServerTokens.header("original", ServerTokens.VERSION);
-  private Http10Server server;
+  private JettyTransport server;
 
-  /**
-   * Bodies larger than this are refused unread (413): no valid request comes near it. The server
-   * drops the unread body after the answer (up to {@link Http10Server#MAX_DISCARDED_BODY}).
-   */
+  /** Bodies larger than this are refused unread (413): no valid request comes near it. */
   static final long MAX_BODY_BYTES = 64 * 1024;
 
   /**
@@ -113,29 +107,25 @@ public final class RestApiServer {
   }
 
   /**
-   * Requests served at once: Patroni's thread_pool_size default. Health checks take well under a
-   * millisecond; more threads only matter while management calls wait (switchover).
+   * Binds {@code restapi.listen} ({@code *}, empty or 0.0.0.0 = all interfaces; port 0 = any). Bad
+   * TLS key material or a taken port fails here, before anything listens.
    */
-  static final int MAX_THREADS = 5;
-
-  /** Binds {@code restapi.listen} ({@code *}, empty or 0.0.0.0 = all interfaces; port 0 = any). */
   public synchronized void start() {
     if (server != null) {
       throw new IllegalStateException("REST API already started");
     }
     HostPort listen = listenAddress(cfg.listen());
-    InetSocketAddress address =
-        listen.host() == null
-            ? new InetSocketAddress(listen.port())
-            : new InetSocketAddress(listen.host(), listen.port());
-    try {
-      ServerSocket unbound = cfg.tls() ? TlsSetup.serverSocket(cfg) : new ServerSocket();
-      server =
-          Http10Server.start(
-              unbound, address, cfg.requestQueueSize(), MAX_THREADS, serverHeader, this::handle);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e.getMessage(), e);
-    }
+    server =
+        JettyTransport.start(
+            cfg,
+            listen,
+            serverHeader,
+            this::handle,
+            RestApiServer::mayBlock,
+            client -> {
+              NodeSnapshot s = snapshot.get();
+              return guard.allowlisted(client, s == null ? null : s.cluster());
+            });
     LOG.info("REST API listening on {}:{}", listen.host() == null ? "*" : listen.host(), port());
   }
 
@@ -151,6 +141,34 @@ public final class RestApiServer {
       server.stop();
       server = null;
     }
+  }
+
+  /**
+   * Rereads restapi.certfile/keyfile/cafile so that renewed certificates serve new connections
+   * without a restart (SIGHUP, POST /reload). Keeps the old ones, with an error in the log, when
+   * the new files cannot be used. Nothing to do without TLS.
+   */
+  public synchronized void reloadCertificates() {
+    if (server != null) {
+      server.reloadCertificates();
+    }
+  }
+
+  /**
+   * Whether answering may wait on the DCS or the HA loop: such requests run on the {@code
+   * restapi.thread_pool_size} executor, never on the threads that answer health checks.
+   */
+  static boolean mayBlock(String method, String path) {
+    String segment = firstSegment(path);
+    if (method.equals("GET")) {
+      return switch (segment) {
+        case "cluster", "history", "config" -> true;
+        default -> false;
+      };
+    }
+    return !method.equals("HEAD")
+        && !method.equals("OPTIONS")
+        && Management.exists(method, segment);
   }
 
   static HostPort listenAddress(String listen) {
@@ -172,10 +190,15 @@ public final class RestApiServer {
     return new HostPort(all ? null : host, hp.port());
   }
 
-  private HttpReply handle(HttpRequest request) throws IOException {
+  HttpReply handle(ApiRequest request) throws IOException {
     String method = request.method();
     boolean safe = method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS");
     HttpReply reply = safe ? handleSafe(request) : handleUnsafe(request);
+    if (reply.status() == 202
+        && method.equals("POST")
+        && firstSegment(request.path()).equals("reload")) {
+      reloadCertificates(); // renewed REST certificates, as Patroni reloads them on POST /reload
+    }
     if (reply.statusOnly()) {
       return reply;
     }
@@ -186,7 +209,7 @@ public final class RestApiServer {
     return cfg.tls() ? cfg.httpsExtraHeaders() : null;
   }
 
-  private HttpReply handleSafe(HttpRequest request) {
+  private HttpReply handleSafe(ApiRequest request) {
     String path = request.path();
     Map<String, List<String>> query = parseQuery(request.query());
     NodeSnapshot s = snapshot.get();
@@ -216,19 +239,15 @@ public final class RestApiServer {
    * POST/PUT/PATCH/DELETE and any other method: a management endpoint if one exists for the first
    * path segment, else 501 as Python's http.server answers for a missing do_ handler.
    */
-  private HttpReply handleUnsafe(HttpRequest request) throws IOException {
+  private HttpReply handleUnsafe(ApiRequest request) throws IOException {
     String method = request.method();
     String segment = firstSegment(request.path());
     if (management == null || !Management.exists(method, segment)) {
       return HttpReply.error(501, "Unsupported method ('" + method + "')");
     }
-    NodeSnapshot s = snapshot.get();
     HttpReply denied =
         guard.check(
-            request.client(),
-            request.clientCertificate(),
-            request.header("Authorization"),
-            s == null ? null : s.cluster());
+            request.allowlisted(), request.clientCertificate(), request.header("Authorization"));
     if (denied != null) {
       return denied;
     }

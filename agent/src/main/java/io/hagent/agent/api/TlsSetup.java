@@ -10,22 +10,68 @@ import java.util.Arrays;
 import java.util.List;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.TrustManagerFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The REST API's TLS server socket from restapi.certfile/keyfile/keyfile_password/cafile/
- * verify_client/ciphers.
+ * The REST API's TLS from restapi.certfile/keyfile/keyfile_password/cafile/verify_client/ciphers:
+ * an {@link SSLContext} built from the PEM files by {@link PemKeyStore}, handed to Jetty.
  */
 final class TlsSetup {
   private static final Logger LOG = LoggerFactory.getLogger(TlsSetup.class);
 
   private TlsSetup() {}
 
-  /** An unbound TLS server socket; bad key material fails here, before anything listens. */
-  static SSLServerSocket serverSocket(RestApiConfig cfg) {
+  /**
+   * Jetty's TLS settings for the connector; bad key material fails here, before anything listens.
+   */
+  static SslContextFactory.Server contextFactory(RestApiConfig cfg) {
+    String verify = verifyClient(cfg);
+    SSLContext context = context(cfg);
+    SslContextFactory.Server factory = new SslContextFactory.Server();
+    factory.setSslContext(context);
+    if (verify.equals("required")) {
+      factory.setNeedClientAuth(true);
+    } else if (verify.equals("optional")) {
+      factory.setWantClientAuth(true);
+    }
+    // Jetty's SNI checks would refuse clients that connect by IP address, as HAProxy does.
+    factory.setSniRequired(false);
+    List<String> ciphers =
+        supported(
+            javaCipherNames(cfg.ciphers()),
+            Arrays.asList(context.getSupportedSSLParameters().getCipherSuites()));
+    if (!ciphers.isEmpty()) {
+      // The operator's list, exactly: Jetty's own exclusions would silently drop some of it.
+      factory.setExcludeCipherSuites();
+      factory.setIncludeCipherSuites(ciphers.toArray(new String[0]));
+    }
+    return factory;
+  }
+
+  /**
+   * Builds a new context from the files and swaps it in for new connections; open connections keep
+   * their session. On failure the old context stays and the reason is logged.
+   */
+  static void reload(SslContextFactory.Server factory, RestApiConfig cfg) {
+    SSLContext context;
+    try {
+      context = context(cfg);
+    } catch (IllegalArgumentException e) {
+      LOG.error("REST API: keeping the old certificate: {}", e.getMessage());
+      return;
+    }
+    try {
+      factory.reload(f -> f.setSslContext(context));
+      LOG.info("REST API: reloaded the certificate from {}", cfg.certfile());
+    } catch (Exception e) {
+      LOG.error("REST API: certificate reload failed: {}", e.toString());
+    }
+  }
+
+  private static String verifyClient(RestApiConfig cfg) {
     String verify = cfg.verifyClient() == null ? "none" : cfg.verifyClient();
     if (!List.of("none", "optional", "required").contains(verify)) {
       throw new IllegalArgumentException(
@@ -35,7 +81,11 @@ final class TlsSetup {
       throw new IllegalArgumentException(
           "restapi.verify_client=" + verify + " needs restapi.cafile to verify certificates");
     }
-    SSLServerSocket socket;
+    return verify;
+  }
+
+  /** The server's key and certificate chain, and the CAs that client certificates must chain to. */
+  static SSLContext context(RestApiConfig cfg) {
     try {
       KeyManagerFactory keys =
           KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
@@ -50,24 +100,13 @@ final class TlsSetup {
       }
       SSLContext context = SSLContext.getInstance("TLS");
       context.init(keys.getKeyManagers(), trust == null ? null : trust.getTrustManagers(), null);
-      socket = (SSLServerSocket) context.getServerSocketFactory().createServerSocket();
+      return context;
     } catch (IOException | GeneralSecurityException e) {
       throw new IllegalArgumentException("restapi TLS: " + e.getMessage(), e);
     }
-    if (verify.equals("required")) {
-      socket.setNeedClientAuth(true);
-    } else if (verify.equals("optional")) {
-      socket.setWantClientAuth(true);
-    }
-    List<String> ciphers = supported(javaCipherNames(cfg.ciphers()), socket);
-    if (!ciphers.isEmpty()) {
-      socket.setEnabledCipherSuites(ciphers.toArray(new String[0]));
-    }
-    return socket;
   }
 
-  private static List<String> supported(List<String> wanted, SSLServerSocket socket) {
-    List<String> known = Arrays.asList(socket.getSupportedCipherSuites());
+  private static List<String> supported(List<String> wanted, List<String> known) {
     List<String> out = new ArrayList<>();
     for (String c : wanted) {
       if (known.contains(c)) {

@@ -42,7 +42,8 @@ public final class LogSetup {
   public static final String FILE_NAME = "hagent.log";
 
   /** Libraries that are chatty at INFO; kept at WARN unless {@code log.loggers} names them. */
-  static final List<String> NOISY = List.of("io.grpc", "io.netty", "io.etcd", "io.vertx");
+  static final List<String> NOISY =
+      List.of("io.grpc", "io.netty", "io.etcd", "io.vertx", "org.eclipse.jetty", "io.javalin");
 
   /** jetcd's per-call loggers (KVImpl, LeaseImpl, ...). */
   static final String JETCD_CALLS = "io.etcd.jetcd.impl";

@@ -19,6 +19,9 @@ final class FakeActions implements ManagementActions {
   ActionOutcome reinitOutcome = ActionOutcome.success("reinitialize started");
   boolean restartThrows;
 
+  /** When set, a restart waits for it: a restart that takes as long as PostgreSQL does. */
+  volatile java.util.concurrent.CountDownLatch restartGate;
+
   FakeActions(FakeDcs dcs) {
     this.dcs = dcs;
   }
@@ -38,7 +41,17 @@ final class FakeActions implements ManagementActions {
     if (restartThrows) {
       throw new IllegalStateException("pg_ctl vanished");
     }
-    restarts.add(request);
+    java.util.concurrent.CountDownLatch gate = restartGate;
+    if (gate != null) {
+      try {
+        gate.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    synchronized (this) {
+      restarts.add(request);
+    }
     return restartOutcome;
   }
 

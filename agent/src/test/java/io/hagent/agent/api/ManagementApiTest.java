@@ -232,7 +232,7 @@ class ManagementApiTest {
   @Test
   void patchConfigErrors() throws Exception {
     start(threeNodes(Map.of("ttl", 30)), "node1");
-    assertTrue(rawNoLength("PATCH", "/config").startsWith("HTTP/1.0 411"));
+    assertTrue(rawNoLength("PATCH", "/config").startsWith("HTTP/1.1 411"));
     Reply malformed = call("PATCH", "/config", "{\"ttl\": 40,");
     assertEquals(400, malformed.code());
     assertTrue(malformed.body().contains("request body is not valid JSON"), malformed.body());
@@ -623,7 +623,7 @@ class ManagementApiTest {
     assertEquals(501, call("PUT", "/switchover", "{}").code());
     assertEquals(501, call("DELETE", "/config", null).code());
     String foo = rawNoLength("FOO", "/config");
-    assertTrue(foo.startsWith("HTTP/1.0 501"), foo);
+    assertTrue(foo.startsWith("HTTP/1.1 501"), foo);
 
     String huge = "{\"ttl\":\"" + "x".repeat(70_000) + "\"}";
     Reply big = call("PATCH", "/config", huge);

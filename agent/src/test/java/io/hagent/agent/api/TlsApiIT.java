@@ -228,26 +228,108 @@ class TlsApiIT {
     assertEquals(202, send(client(true), "POST", "/reload").statusCode());
   }
 
+  /** The serial number of the certificate a new TLS connection is served. */
+  java.math.BigInteger servedSerial() throws Exception {
+    KeyStore trust = PemKeyStore.trustStore(p("ca.crt"));
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+    tmf.init(trust);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(null, tmf.getTrustManagers(), null);
+    try (javax.net.ssl.SSLSocket s =
+        (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", server.port())) {
+      s.setSoTimeout(5000);
+      s.startHandshake();
+      return ((java.security.cert.X509Certificate) s.getSession().getPeerCertificates()[0])
+          .getSerialNumber();
+    }
+  }
+
+  static java.math.BigInteger serialOf(String file) throws Exception {
+    try (var in = Files.newInputStream(dir.resolve(file))) {
+      return ((java.security.cert.X509Certificate)
+              java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in))
+          .getSerialNumber();
+    }
+  }
+
+  @Test
+  void renewedCertificateIsServedAfterPostReloadWithoutARestart() throws Exception {
+    Files.copy(
+        dir.resolve("server.crt"),
+        dir.resolve("live.crt"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    start(cfg(p("live.crt"), p("server.key"), null, "none"));
+    assertEquals(serialOf("server.crt"), servedSerial());
+    int port = server.port();
+
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "renewed.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext");
+    Files.copy(
+        dir.resolve("renewed.crt"),
+        dir.resolve("live.crt"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    assertEquals(202, send(client(false), "POST", "/reload").statusCode());
+    assertEquals(serialOf("renewed.crt"), servedSerial());
+    assertEquals(port, server.port(), "the same listener, not a restart");
+
+    // A broken file on reload: the renewed certificate stays in service.
+    Files.writeString(dir.resolve("live.crt"), "not a certificate\n");
+    server.reloadCertificates();
+    assertEquals(serialOf("renewed.crt"), servedSerial());
+    assertEquals(200, send(client(false), "GET", "/patroni").statusCode());
+  }
+
+  @Test
+  void aClientThatNeverFinishesTheHandshakeIsCutOff() throws Exception {
+    start(cfg(p("server.crt"), p("server.key"), null, "none"));
+    try (java.net.Socket silent = new java.net.Socket("127.0.0.1", server.port())) {
+      silent.setSoTimeout((int) ConnectionPolicy.HEADER_TIMEOUT_MILLIS + 5_000);
+      long t0 = System.nanoTime();
+      assertEquals(-1, silent.getInputStream().read(), "the server closes the connection");
+      long millis = (System.nanoTime() - t0) / 1_000_000;
+      assertTrue(
+          millis >= ConnectionPolicy.HEADER_TIMEOUT_MILLIS - 1_000
+              && millis < ConnectionPolicy.HEADER_TIMEOUT_MILLIS + 5_000,
+          "closed after " + millis + " ms");
+    }
+    assertEquals(200, send(client(false), "GET", "/patroni").statusCode());
+  }
+
   @Test
   void badKeyMaterialFailsWithClearMessagesWithoutThePassword() {
     IllegalArgumentException wrong =
         assertThrows(
             IllegalArgumentException.class,
-            () -> TlsSetup.serverSocket(cfg(p("server.crt"), p("server-enc.key"), "nope", "none")));
+            () ->
+                TlsSetup.contextFactory(cfg(p("server.crt"), p("server-enc.key"), "nope", "none")));
     assertTrue(wrong.getMessage().contains("wrong keyfile_password"), wrong.getMessage());
     assertTrue(!wrong.getMessage().contains("nope"));
     IllegalArgumentException missing =
         assertThrows(
             IllegalArgumentException.class,
-            () -> TlsSetup.serverSocket(cfg(p("server.crt"), p("server-enc.key"), null, "none")));
+            () -> TlsSetup.contextFactory(cfg(p("server.crt"), p("server-enc.key"), null, "none")));
     assertTrue(missing.getMessage().contains("keyfile_password is not set"));
     IllegalArgumentException noFile =
         assertThrows(
             IllegalArgumentException.class,
-            () -> TlsSetup.serverSocket(cfg(p("absent.crt"), null, null, "none")));
+            () -> TlsSetup.contextFactory(cfg(p("absent.crt"), null, null, "none")));
     assertTrue(noFile.getMessage().contains("absent.crt"));
     assertThrows(
         IllegalArgumentException.class,
-        () -> TlsSetup.serverSocket(cfg(p("server.crt"), p("server.key"), null, "sometimes")));
+        () -> TlsSetup.contextFactory(cfg(p("server.crt"), p("server.key"), null, "sometimes")));
   }
 }

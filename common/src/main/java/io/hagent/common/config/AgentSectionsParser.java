@@ -73,7 +73,10 @@ final class AgentSectionsParser {
     if (queue < 0 || queue > 4096) {
       r.problem("request_queue_size", "expected an integer between 0 and 4096");
     }
-    r.intValue("thread_pool_size", 5); // only checked: see UnimplementedSettings
+    int threads = r.intValue("thread_pool_size", RestApiConfig.DEFAULT_THREAD_POOL_SIZE);
+    if (threads < 1 || threads > 1000) {
+      r.problem("thread_pool_size", "expected an integer between 1 and 1000");
+    }
     String tokens = r.str("server_tokens");
     if (tokens != null
         && !Set.of("original", "productonly", "minimal").contains(tokens.toLowerCase())) {
@@ -97,7 +100,8 @@ final class AgentSectionsParser {
         r.bool("allowlist_include_members", false),
         Map.copyOf(r.stringMap("http_extra_headers")),
         Map.copyOf(r.stringMap("https_extra_headers")),
-        queue);
+        queue,
+        threads);
   }
 
   static CtlConfig ctl(Section root) {

@@ -19,10 +19,53 @@ public record RestApiConfig(
     boolean allowlistIncludeMembers,
     Map<String, String> httpExtraHeaders,
     Map<String, String> httpsExtraHeaders,
-    int requestQueueSize) {
+    int requestQueueSize,
+    int threadPoolSize) {
 
   /** Patroni's default listen backlog (restapi.request_queue_size). */
   public static final int DEFAULT_REQUEST_QUEUE_SIZE = 5;
+
+  /**
+   * Patroni's default restapi.thread_pool_size: requests that wait on the DCS or the HA loop served
+   * at once (health checks do not count against it).
+   */
+  public static final int DEFAULT_THREAD_POOL_SIZE = 5;
+
+  /** Without restapi.thread_pool_size: Patroni's default. */
+  public RestApiConfig(
+      String listen,
+      String connectAddress,
+      String username,
+      String password,
+      String certfile,
+      String keyfile,
+      String keyfilePassword,
+      String cafile,
+      String verifyClient,
+      String ciphers,
+      List<String> allowlist,
+      boolean allowlistIncludeMembers,
+      Map<String, String> httpExtraHeaders,
+      Map<String, String> httpsExtraHeaders,
+      int requestQueueSize) {
+    this(
+        listen,
+        connectAddress,
+        username,
+        password,
+        certfile,
+        keyfile,
+        keyfilePassword,
+        cafile,
+        verifyClient,
+        ciphers,
+        allowlist,
+        allowlistIncludeMembers,
+        httpExtraHeaders,
+        httpsExtraHeaders,
+        requestQueueSize,
+        DEFAULT_THREAD_POOL_SIZE);
+  }
 
   public boolean tls() {
     return certfile != null && !certfile.isBlank();

@@ -199,11 +199,6 @@ public final class UnimplementedSettings {
           new Rule("tags.replicatefrom", NOT_EMPTY, Kind.PLANNED, NO_SLOT_FOR_ME),
           new Rule("tags.nostream", TRUE, Kind.PLANNED, NO_SLOT_FOR_ME),
           new Rule(
-              "restapi.thread_pool_size",
-              PRESENT,
-              Kind.NO_EFFECT,
-              "the REST API serves at most 5 requests at once (Patroni's default)"),
-          new Rule(
               "restapi.proxy_address", PRESENT, Kind.NO_EFFECT, "it is not published anywhere"),
           new Rule(
               "log.traceback_level",

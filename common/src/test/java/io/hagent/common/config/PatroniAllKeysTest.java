@@ -32,7 +32,6 @@ class PatroniAllKeysTest {
             "postgresql.use_unix_socket_repl: true is not implemented yet",
             "watchdog.mode: automatic is not implemented yet",
             "tags.replicatefrom: pg2 is not implemented yet",
-            "restapi.thread_pool_size: 5 has no effect in hagent",
             "log.traceback_level: ERROR has no effect in hagent",
             "log.max_queue_size: 1000 has no effect in hagent",
             "log.static_fields (app) is not implemented yet",

@@ -1,6 +1,7 @@
 package io.hagent.common.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -169,21 +170,26 @@ class UnimplementedSettingsTest {
   }
 
   @Test
-  void restapiThreadPoolSizeLoadsWithAWarning() throws Exception {
+  void restapiThreadPoolSizeIsHonouredWithoutAWarning() throws Exception {
     Path p = tmp.resolve("patroni.yml");
     Files.writeString(
         p, ConfigLoaderTest.MINIMAL.replace("restapi:\n", "restapi:\n  thread_pool_size: 8\n"));
-    assertEquals(
-        List.of(
-            "restapi.thread_pool_size: 8 has no effect in hagent: the REST API serves at most 5"
-                + " requests at once (Patroni's default)"),
-        ConfigLoader.loadWithWarnings(p, ENV).warnings());
-    assertEquals(
-        List.of(
-            "restapi.thread_pool_size: 8 has no effect in hagent: the REST API serves at most 5"
-                + " requests at once (Patroni's default)"),
-        ConfigLoader.check(p, ENV).warnings());
+    ConfigLoader.Loaded loaded = ConfigLoader.loadWithWarnings(p, ENV);
+    assertEquals(List.of(), loaded.warnings());
+    assertEquals(8, loaded.config().restapi().threadPoolSize());
+    assertEquals(List.of(), ConfigLoader.check(p, ENV).warnings());
     assertEquals(List.of(), ConfigLoader.check(p, ENV).problems());
+  }
+
+  @Test
+  void restapiThreadPoolSizeMustBePositive() throws Exception {
+    Path p = tmp.resolve("patroni.yml");
+    Files.writeString(
+        p, ConfigLoaderTest.MINIMAL.replace("restapi:\n", "restapi:\n  thread_pool_size: 0\n"));
+    assertTrue(
+        ConfigLoader.check(p, ENV).problems().stream()
+            .anyMatch(m -> m.contains("restapi.thread_pool_size")),
+        ConfigLoader.check(p, ENV).problems().toString());
   }
 
   @Test

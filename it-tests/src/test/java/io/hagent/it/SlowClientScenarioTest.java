@@ -3,6 +3,8 @@ package io.hagent.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hagent.agent.api.SlowClients;
+import io.hagent.agent.api.StallMeter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;

@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * connections that send nothing. A connection the server closes is opened again at once, the way a
  * determined attacker would; {@link #closedByServer()} counts those.
  */
-final class SlowClients implements AutoCloseable {
+public final class SlowClients implements AutoCloseable {
   private final InetSocketAddress target;
   private final long intervalNanos;
   private final List<Client> clients = new ArrayList<>();
@@ -81,7 +81,7 @@ final class SlowClients implements AutoCloseable {
     }
   }
 
-  SlowClients(String host, int port, int tricklers, int silent, long intervalMillis)
+  public SlowClients(String host, int port, int tricklers, int silent, long intervalMillis)
       throws IOException {
     this.target = new InetSocketAddress(host, port);
     this.intervalNanos = intervalMillis * 1_000_000L;
@@ -113,7 +113,7 @@ final class SlowClients implements AutoCloseable {
     }
   }
 
-  int closedByServer() {
+  public int closedByServer() {
     return closedByServer.get();
   }
 

@@ -8,7 +8,7 @@ import java.util.List;
  * threads than cores), the way jHiccup does: a thread asks to sleep 1 ms and records by how much it
  * overslept. A latency bound in a test then applies to the time the code under test had.
  */
-final class StallMeter implements AutoCloseable {
+public final class StallMeter implements AutoCloseable {
   /** One stall: when it ended (System.nanoTime()) and how long it was. */
   record Stall(long endNanos, long nanos) {}
 
@@ -19,7 +19,7 @@ final class StallMeter implements AutoCloseable {
   private final Thread thread;
   private volatile boolean running = true;
 
-  StallMeter() {
+  public StallMeter() {
     thread = new Thread(this::run, "stall-meter");
     thread.setDaemon(true);
     thread.start();
@@ -44,7 +44,7 @@ final class StallMeter implements AutoCloseable {
   }
 
   /** The stall time measured within [fromNanos, toNanos] (stalls overlapping it, summed). */
-  synchronized long stalledNanos(long fromNanos, long toNanos) {
+  public synchronized long stalledNanos(long fromNanos, long toNanos) {
     long sum = 0;
     for (Stall s : stalls) {
       long start = s.endNanos() - s.nanos();

@@ -18,7 +18,32 @@ public record ClusterSpec(
     boolean syncCommitToAnyStandby,
     RestApiSecurity restapi,
     String binDir,
-    ClusterTls tls) {
+    ClusterTls tls,
+    String bootstrapDcsYaml) {
+
+  /** Without extra bootstrap.dcs keys. */
+  public ClusterSpec(
+      int nodes,
+      boolean haproxy,
+      int ttl,
+      int loopWait,
+      int retryTimeout,
+      boolean syncCommitToAnyStandby,
+      RestApiSecurity restapi,
+      String binDir,
+      ClusterTls tls) {
+    this(
+        nodes,
+        haproxy,
+        ttl,
+        loopWait,
+        retryTimeout,
+        syncCommitToAnyStandby,
+        restapi,
+        binDir,
+        tls,
+        null);
+  }
 
   /** Without TLS to PostgreSQL and etcd. */
   public ClusterSpec(
@@ -67,29 +92,66 @@ public record ClusterSpec(
 
   public ClusterSpec withHaproxy() {
     return new ClusterSpec(
-        nodes, true, ttl, loopWait, retryTimeout, syncCommitToAnyStandby, restapi, binDir, tls);
+        nodes,
+        true,
+        ttl,
+        loopWait,
+        retryTimeout,
+        syncCommitToAnyStandby,
+        restapi,
+        binDir,
+        tls,
+        bootstrapDcsYaml);
   }
 
   public ClusterSpec withSyncCommitToAnyStandby() {
-    return new ClusterSpec(nodes, haproxy, ttl, loopWait, retryTimeout, true, restapi, binDir, tls);
+    return new ClusterSpec(
+        nodes, haproxy, ttl, loopWait, retryTimeout, true, restapi, binDir, tls, bootstrapDcsYaml);
   }
 
   /** The same cluster with fewer (or more) nodes. */
   public ClusterSpec withNodes(int n) {
     return new ClusterSpec(
-        n, haproxy, ttl, loopWait, retryTimeout, syncCommitToAnyStandby, restapi, binDir, tls);
+        n,
+        haproxy,
+        ttl,
+        loopWait,
+        retryTimeout,
+        syncCommitToAnyStandby,
+        restapi,
+        binDir,
+        tls,
+        bootstrapDcsYaml);
   }
 
   /** Every node gets these restapi authentication / TLS settings. */
   public ClusterSpec withRestApi(RestApiSecurity security) {
     return new ClusterSpec(
-        nodes, haproxy, ttl, loopWait, retryTimeout, syncCommitToAnyStandby, security, binDir, tls);
+        nodes,
+        haproxy,
+        ttl,
+        loopWait,
+        retryTimeout,
+        syncCommitToAnyStandby,
+        security,
+        binDir,
+        tls,
+        bootstrapDcsYaml);
   }
 
   /** Every node runs PostgreSQL's tools from {@code dir} (e.g. a wrapper around pg_ctl). */
   public ClusterSpec withBinDir(String dir) {
     return new ClusterSpec(
-        nodes, haproxy, ttl, loopWait, retryTimeout, syncCommitToAnyStandby, restapi, dir, tls);
+        nodes,
+        haproxy,
+        ttl,
+        loopWait,
+        retryTimeout,
+        syncCommitToAnyStandby,
+        restapi,
+        dir,
+        tls,
+        bootstrapDcsYaml);
   }
 
   /**
@@ -106,6 +168,26 @@ public record ClusterSpec(
         syncCommitToAnyStandby,
         RestApiSecurity.tls(t.certs(), "required"),
         binDir,
-        t);
+        t,
+        bootstrapDcsYaml);
+  }
+
+  /**
+   * Extra keys for bootstrap.dcs, written as a user writes them in patroni.yml, one "key: value"
+   * per line without indentation (e.g. "synchronous_mode: true"); they become the cluster's initial
+   * dynamic configuration.
+   */
+  public ClusterSpec withBootstrapDcs(String yamlLines) {
+    return new ClusterSpec(
+        nodes,
+        haproxy,
+        ttl,
+        loopWait,
+        retryTimeout,
+        syncCommitToAnyStandby,
+        restapi,
+        binDir,
+        tls,
+        yamlLines);
   }
 }

@@ -55,6 +55,7 @@ public record NodeConfig(
             loop_wait: %6$d
             retry_timeout: %7$d
             maximum_lag_on_failover: 1048576
+        %28$s
             postgresql:
               use_pg_rewind: true
               use_slots: true
@@ -132,7 +133,19 @@ public record NodeConfig(
             tls == null ? "" : tls.replicationYaml(),
             tls == null ? "" : tls.rewindYaml(),
             hbaLines(tls != null),
-            tls == null ? "" : tls.ctlYaml());
+            tls == null ? "" : tls.ctlYaml(),
+            dcsLines(spec.bootstrapDcsYaml()));
+  }
+
+  /** The spec's extra bootstrap.dcs lines, indented under dcs (4 spaces, as the text block). */
+  private static String dcsLines(String yaml) {
+    if (yaml == null || yaml.isBlank()) {
+      return "";
+    }
+    return yaml.strip()
+        .lines()
+        .map(l -> "    " + l)
+        .collect(java.util.stream.Collectors.joining("\n"));
   }
 
   /**

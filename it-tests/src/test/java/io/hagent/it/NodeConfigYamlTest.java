@@ -79,6 +79,37 @@ class NodeConfigYamlTest {
   }
 
   @Test
+  void bootstrapDcsLinesLandInBootstrapDcsNextToTheTimings() {
+    Map<String, Object> y =
+        new Yaml()
+            .load(
+                config(
+                        ClusterSpec.threeNodes()
+                            .withHaproxy()
+                            .withBootstrapDcs(
+                                """
+                                synchronous_mode: true
+                                synchronous_mode_strict: true
+                                synchronous_node_count: 1
+                                """))
+                    .yaml());
+    Map<String, Object> dcs = map(map(y, "bootstrap"), "dcs");
+    assertEquals(true, dcs.get("synchronous_mode"));
+    assertEquals(true, dcs.get("synchronous_mode_strict"));
+    assertEquals(1, dcs.get("synchronous_node_count"));
+    assertEquals(20, dcs.get("ttl"));
+    assertEquals(true, map(dcs, "postgresql").get("use_pg_rewind"));
+    // the other with...() copies keep the lines
+    assertEquals(
+        "synchronous_mode: quorum",
+        ClusterSpec.threeNodes()
+            .withBootstrapDcs("synchronous_mode: quorum")
+            .withNodes(2)
+            .withSyncCommitToAnyStandby()
+            .bootstrapDcsYaml());
+  }
+
+  @Test
   void restApiSecurityRendersAuthenticationAndTlsUnderRestapi() {
     RestApiSecurity auth = RestApiSecurity.basicAuth();
     Map<String, Object> y =

@@ -40,6 +40,7 @@ class DurabilityScenarioTest {
   private static final Duration BOOTSTRAP = Duration.ofSeconds(90);
   private static final Duration HEAL = Duration.ofSeconds(90);
   private static final Duration FAILOVER = Duration.ofSeconds(TTL + 40);
+  private static final Duration SYNC_STANDBY = Duration.ofSeconds(30);
 
   private static final int ROUNDS = Integer.getInteger("it.durability.rounds", 10);
   private static final Set<String> MODES =
@@ -49,27 +50,33 @@ class DurabilityScenarioTest {
 
   /** A replication mode and its bootstrap.dcs lines. */
   enum Mode {
-    ASYNC("async", ""),
+    ASYNC("async", "", null),
     SYNC_STRICT(
         "sync",
         """
         synchronous_mode: true
         synchronous_mode_strict: true
         synchronous_node_count: 1
-        """),
+        """,
+        "sync"),
     QUORUM(
         "quorum",
         """
         synchronous_mode: quorum
         synchronous_node_count: 1
-        """);
+        """,
+        "quorum");
 
     final String key;
     final String dcs;
 
-    Mode(String key, String dcs) {
+    /** pg_stat_replication.sync_state a standby must have before a crash; null: none needed. */
+    final String syncState;
+
+    Mode(String key, String dcs, String syncState) {
       this.key = key;
       this.dcs = dcs;
+      this.syncState = syncState;
     }
 
     boolean mustLoseNothing() {
@@ -169,6 +176,11 @@ class DurabilityScenarioTest {
       long roundStart = System.nanoTime();
       for (int i = 1; i <= ROUNDS; i++) {
         AgentNode old = c.waitForHealthyCluster(HEAL);
+        if (mode.syncState != null) {
+          // without this, 0 lost commits could be luck: asynchronous replication on loopback
+          // often loses nothing either
+          awaitSyncStandby(old, mode.syncState);
+        }
         recorder.awaitMoreAcks(50, Duration.ofSeconds(30));
         int unknownBefore = recorder.unknown().size();
         long killedAt = System.nanoTime();
@@ -234,6 +246,38 @@ class DurabilityScenarioTest {
     }
     assertTrue(last.acknowledged() > 0, "nothing was acknowledged");
     assertEquals(ROUNDS, rounds.size());
+  }
+
+  /** Waits until the primary's pg_stat_replication shows a standby in the given sync_state. */
+  private static void awaitSyncStandby(AgentNode primary, String state) {
+    String[] seen = {""};
+    try {
+      Wait.until(
+          "a standby of " + primary.name() + " with sync_state " + state,
+          SYNC_STANDBY,
+          () -> {
+            try (Connection conn = primary.connect();
+                java.sql.Statement st = conn.createStatement();
+                java.sql.ResultSet rs =
+                    st.executeQuery(
+                        "SELECT current_setting('synchronous_standby_names'), string_agg("
+                            + "application_name || '=' || sync_state, ' ')"
+                            + " FROM pg_stat_replication")) {
+              rs.next();
+              seen[0] =
+                  "synchronous_standby_names='"
+                      + rs.getString(1)
+                      + "', standbys "
+                      + rs.getString(2);
+              return rs.getString(2) != null && rs.getString(2).contains("=" + state);
+            } catch (java.sql.SQLException e) {
+              return false;
+            }
+          });
+    } catch (AssertionError e) {
+      throw new AssertionError(
+          "synchronous replication is not in effect on " + primary.name() + ": " + seen[0], e);
+    }
   }
 
   private static List<Long> firstIds(CommitRecorder.Report report, int n) {

@@ -29,6 +29,7 @@ public final class ClusterFixture implements AutoCloseable {
   private final Credentials credentials = Credentials.random();
   private final EtcdProcess etcd;
   private final List<AgentNode> nodes = new ArrayList<>();
+  private final Map<String, NodeLinks> links = new java.util.HashMap<>();
   private HaproxyProcess haproxy;
   private boolean closed;
 
@@ -48,6 +49,22 @@ public final class ClusterFixture implements AutoCloseable {
   /** As {@link #start(ClusterSpec)}, with extra environment variables per node name. */
   public static ClusterFixture start(
       ClusterSpec spec, java.util.function.Function<String, Map<String, String>> envOf) {
+    return start(spec, envOf, false);
+  }
+
+  /**
+   * As {@link #start(ClusterSpec)}, with every node's network links running through {@link
+   * TcpProxy}s (its agent to etcd; the other members to its PostgreSQL and REST API), so {@link
+   * #partition(AgentNode)} can cut it off. Tests and HAProxy still reach every node directly.
+   */
+  public static ClusterFixture startPartitionable(ClusterSpec spec) {
+    return start(spec, name -> Map.of(), true);
+  }
+
+  private static ClusterFixture start(
+      ClusterSpec spec,
+      java.util.function.Function<String, Map<String, String>> envOf,
+      boolean partitionable) {
     Path base;
     try {
       base = Files.createTempDirectory("hagent-it-");
@@ -61,16 +78,40 @@ public final class ClusterFixture implements AutoCloseable {
       Path jar = agentJar();
       for (int i = 1; i <= spec.nodes(); i++) {
         String name = "node" + i;
-        NodeConfig cfg =
-            new NodeConfig(
-                cluster.scope,
-                name,
-                base.resolve(name),
-                Ports.free(),
-                Ports.free(),
-                cluster.etcd.hostPort(),
-                spec,
-                cluster.credentials);
+        int restPort = Ports.free();
+        int pgPort = Ports.free();
+        NodeConfig cfg;
+        if (partitionable) {
+          NodeLinks l =
+              new NodeLinks(
+                  new TcpProxy(name + "-etcd", cluster.etcd.clientPort()),
+                  new TcpProxy(name + "-pg", pgPort),
+                  new TcpProxy(name + "-rest", restPort));
+          cluster.links.put(name, l);
+          cfg =
+              new NodeConfig(
+                  cluster.scope,
+                  name,
+                  base.resolve(name),
+                  restPort,
+                  pgPort,
+                  l.etcd().hostPort(),
+                  spec,
+                  cluster.credentials,
+                  l.rest().port(),
+                  l.pg().port());
+        } else {
+          cfg =
+              new NodeConfig(
+                  cluster.scope,
+                  name,
+                  base.resolve(name),
+                  restPort,
+                  pgPort,
+                  cluster.etcd.hostPort(),
+                  spec,
+                  cluster.credentials);
+        }
         cluster.nodes.add(new AgentNode(cfg, jar, envOf.apply(name)));
       }
       cluster.nodes.forEach(AgentNode::start);
@@ -137,6 +178,51 @@ public final class ClusterFixture implements AutoCloseable {
 
   public Credentials credentials() {
     return credentials;
+  }
+
+  /** A node's proxied links: its agent to etcd, the others to its PostgreSQL and REST API. */
+  public record NodeLinks(TcpProxy etcd, TcpProxy pg, TcpProxy rest) {
+    void cut() {
+      etcd.cut();
+      pg.cut();
+      rest.cut();
+    }
+
+    void heal() {
+      etcd.heal();
+      pg.heal();
+      rest.heal();
+    }
+
+    void close() {
+      etcd.close();
+      pg.close();
+      rest.close();
+    }
+  }
+
+  /**
+   * Cuts the node off like a network partition: its agent no longer reaches etcd, the other members
+   * no longer reach its PostgreSQL or REST API. Only for {@link #startPartitionable} clusters. Not
+   * cut: the node's own calls to the other members' REST APIs (Patroni uses those only in failsafe
+   * mode) and the test's and HAProxy's direct connections.
+   */
+  public void partition(AgentNode node) {
+    linksOf(node).cut();
+  }
+
+  /** Ends the node's partition; its connections made before are dropped. */
+  public void heal(AgentNode node) {
+    linksOf(node).heal();
+  }
+
+  private NodeLinks linksOf(AgentNode node) {
+    NodeLinks l = links.get(node.name());
+    if (l == null) {
+      throw new IllegalStateException(
+          "the cluster was not started with startPartitionable: cannot cut " + node.name());
+    }
+    return l;
   }
 
   /** The member name stored in the DCS leader key, if any. */
@@ -296,6 +382,7 @@ public final class ClusterFixture implements AutoCloseable {
     if (haproxy != null) {
       haproxy.close();
     }
+    links.values().forEach(NodeLinks::close);
     etcd.close();
     if (!Boolean.getBoolean("it.keep")) {
       deleteRecursively(baseDir);

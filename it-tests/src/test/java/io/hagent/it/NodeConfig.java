@@ -6,6 +6,10 @@ import java.nio.file.Path;
  * Everything that identifies one test node: its name, ports and paths. yaml() renders the
  * Patroni-format configuration file the agent is started with, laid out like the patroni.yml files
  * users keep (see Patroni's postgres0.yml).
+ *
+ * <p>restConnectPort and pgConnectPort are the ports other members are told to use (the
+ * connect_address values); they differ from the listening ports only when a {@link TcpProxy} stands
+ * in between, so a test can cut the node off like a network partition.
  */
 public record NodeConfig(
     String scope,
@@ -15,7 +19,22 @@ public record NodeConfig(
     int pgPort,
     String etcdHostPort,
     ClusterSpec spec,
-    Credentials credentials) {
+    Credentials credentials,
+    int restConnectPort,
+    int pgConnectPort) {
+
+  /** Other members reach this node directly on its listening ports. */
+  public NodeConfig(
+      String scope,
+      String name,
+      Path dir,
+      int restPort,
+      int pgPort,
+      String etcdHostPort,
+      ClusterSpec spec,
+      Credentials credentials) {
+    this(scope, name, dir, restPort, pgPort, etcdHostPort, spec, credentials, restPort, pgPort);
+  }
 
   public static final String BIN_DIR =
       System.getProperty("it.pg.bindir", "/usr/lib/postgresql/15/bin");
@@ -42,7 +61,7 @@ public record NodeConfig(
 
         restapi:
           listen: 127.0.0.1:%3$d
-          connect_address: 127.0.0.1:%3$d
+          connect_address: 127.0.0.1:%29$d
         %20$s
         etcd3:
           hosts:
@@ -74,7 +93,7 @@ public record NodeConfig(
 
         postgresql:
           listen: 127.0.0.1:%9$d
-          connect_address: 127.0.0.1:%9$d
+          connect_address: 127.0.0.1:%30$d
           data_dir: %10$s
           bin_dir: %11$s
           pgpass: %12$s
@@ -134,7 +153,9 @@ public record NodeConfig(
             tls == null ? "" : tls.rewindYaml(),
             hbaLines(tls != null),
             tls == null ? "" : tls.ctlYaml(),
-            dcsLines(spec.bootstrapDcsYaml()));
+            dcsLines(spec.bootstrapDcsYaml()),
+            restConnectPort,
+            pgConnectPort);
   }
 
   /** The spec's extra bootstrap.dcs lines, indented under dcs (4 spaces, as the text block). */

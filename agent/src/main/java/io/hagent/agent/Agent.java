@@ -117,7 +117,8 @@ final class Agent {
       return 1;
     }
     guard.start();
-    systemd.ready("REST API listening on " + config.restapi().listen());
+    String listening = "REST API listening on " + config.restapi().listen();
+    systemd.ready(listening);
 
     Thread haThread =
         new Thread(
@@ -147,8 +148,9 @@ final class Agent {
         "HUP",
         () -> {
           LOG.info("received SIGHUP; rereading the configuration");
-          loop.requestReload();
+          systemd.reloading("reloading the configuration");
           api.reloadCertificates(); // renewed REST certificates, without a restart
+          loop.requestReload().thenRun(() -> systemd.ready("reloaded; " + listening));
         });
     haThread.start();
     try {

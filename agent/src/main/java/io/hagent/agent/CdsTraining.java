@@ -27,8 +27,10 @@ import java.util.Map;
  * {@code hagent --cds-training [EXAMPLE]}: runs the agent's own machinery for a few seconds without
  * etcd or PostgreSQL, so that a JVM started with {@code -XX:ArchiveClassesAtExit} archives the
  * classes a running agent loads (configuration, logging, the HA loop, the etcd client, the JDBC
- * driver, the REST server and its handlers). The archive is what keeps an idle agent's memory down;
- * classes missing from it are loaded from the jar as usual.
+ * driver, the REST server and its handlers). Classes missing from it are loaded from the jar as
+ * usual. This is the fallback: the build and hagent-cds dump a static archive from the class list a
+ * running agent recorded (agent/src/build/hagent.classlist, docs/decisions/cds-class-list.md),
+ * which holds the success paths this run cannot reach and none of its own HTTP client.
  *
  * <p>Nothing outside a temporary directory is touched: the node's data directory is an empty
  * temporary one, {@code bin_dir} does not exist (no PostgreSQL program can be started), and etcd

@@ -2,6 +2,7 @@ package io.hagent.agent;
 
 import java.io.IOException;
 import java.util.Map;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,7 +17,9 @@ import org.slf4j.LoggerFactory;
  * agent was stopping. The agent's children never see the variable either (ProcessRunner scrubs it).
  *
  * <p>Only the messages systemd acts on for a Type=notify service are sent: READY=1 once the REST
- * API listens, STOPPING=1 when a termination signal arrives, STATUS= as a one-line summary.
+ * API listens, STOPPING=1 when a termination signal arrives, STATUS= as a one-line summary, and
+ * around a SIGHUP reload RELOADING=1 (with MONOTONIC_USEC, which systemd 253+ expects to match the
+ * reload it asked for under Type=notify-reload) followed by READY=1 once the reload is applied.
  */
 public final class SystemdNotify {
   private static final Logger LOG = LoggerFactory.getLogger(SystemdNotify.class);
@@ -28,11 +31,21 @@ public final class SystemdNotify {
 
   private final String socket;
   private final Sender sender;
+  private final LongSupplier monotonicNanos;
 
   SystemdNotify(Map<String, String> env, Sender sender) {
+    this(env, sender, System::nanoTime);
+  }
+
+  /**
+   * @param monotonicNanos CLOCK_MONOTONIC in nanoseconds: System.nanoTime on Linux is that clock,
+   *     which is the one MONOTONIC_USEC is read against
+   */
+  SystemdNotify(Map<String, String> env, Sender sender, LongSupplier monotonicNanos) {
     String s = env.get("NOTIFY_SOCKET");
     this.socket = s == null || s.isBlank() ? null : s;
     this.sender = sender;
+    this.monotonicNanos = monotonicNanos;
   }
 
   /** For this process, started by systemd or not. */
@@ -48,6 +61,19 @@ public final class SystemdNotify {
   /** READY=1: start-up is complete (the REST API listens). */
   public boolean ready(String status) {
     return send("READY=1\nSTATUS=" + oneLine(status));
+  }
+
+  /**
+   * RELOADING=1: a reload (SIGHUP) has begun; {@link #ready} follows when it is done. systemd keeps
+   * the unit in "reloading" until then, so `systemctl reload` returns once the agent has applied
+   * the file.
+   */
+  public boolean reloading(String status) {
+    return send(
+        "RELOADING=1\nMONOTONIC_USEC="
+            + monotonicNanos.getAsLong() / 1000
+            + "\nSTATUS="
+            + oneLine(status));
   }
 
   /** STOPPING=1: a termination signal arrived, the agent is shutting down. */

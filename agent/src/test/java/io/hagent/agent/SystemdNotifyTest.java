@@ -41,6 +41,21 @@ class SystemdNotifyTest {
         sent);
   }
 
+  /** systemd 253+ (Type=notify-reload) wants the monotonic time of the reload with RELOADING=1. */
+  @Test
+  void reloadingCarriesTheMonotonicTimeInMicroseconds() {
+    SystemdNotify notify =
+        new SystemdNotify(
+            Map.of("NOTIFY_SOCKET", "/run/n"), (s, m) -> sent.add(m), () -> 123_456_789_012L);
+    assertTrue(notify.reloading("reloading\nthe configuration"));
+    assertTrue(notify.ready("reloaded"));
+    assertEquals(
+        List.of(
+            "RELOADING=1\nMONOTONIC_USEC=123456789\nSTATUS=reloading the configuration",
+            "READY=1\nSTATUS=reloaded"),
+        sent);
+  }
+
   @Test
   void aFailedSendIsReportedNotThrown() {
     SystemdNotify notify =

@@ -22,10 +22,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The agent under a notify socket of the test's own, as systemd runs it (Type=notify): across
- * start, POST /restart of the primary, a switchover and a stop, only the agent's own PID writes to
- * it, and only messages systemd acts on. PostgreSQL 15 from Debian is linked with libsystemd and
- * sends READY=1/STOPPING=1 of its own whenever it inherits NOTIFY_SOCKET; {@link
- * #postgresWithTheSocketDoesWriteToIt} shows that this listener would see that.
+ * start, POST /restart of the primary, a switchover, a SIGHUP reload and a stop, only the agent's
+ * own PID writes to it, and only messages systemd acts on; a reload is RELOADING=1 with
+ * MONOTONIC_USEC (systemd 253+, Type=notify-reload) and then READY=1. PostgreSQL 15 from Debian is
+ * linked with libsystemd and sends READY=1/STOPPING=1 of its own whenever it inherits
+ * NOTIFY_SOCKET; {@link #postgresWithTheSocketDoesWriteToIt} shows that this listener would see
+ * that.
  */
 class NotifySocketScenarioTest {
   private static final Set<String> SYSTEMD_ACTS_ON = Set.of("READY", "RELOADING", "STOPPING");
@@ -96,6 +98,35 @@ class NotifySocketScenarioTest {
     assertEquals(candidate, c.waitForLeader(HEAL));
     c.waitForHealthyCluster(HEAL);
 
+    // systemctl reload (ExecReload=kill -HUP): RELOADING=1 at the signal, READY=1 once applied
+    for (AgentNode n : c.nodes()) {
+      NotifySocket s = sockets.get(n.name());
+      long before = System.nanoTime() / 1000;
+      Process kill =
+          new ProcessBuilder("kill", "-HUP", Long.toString(agentPids.get(n.name()))).start();
+      assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -HUP");
+      Wait.until(
+          n.name() + "'s READY=1 after RELOADING=1",
+          Duration.ofSeconds(30),
+          () -> states(s.messages()).equals(List.of("READY=1", "RELOADING=1", "READY=1")));
+      NotifySocket.Message reloading =
+          s.messages().stream()
+              .filter(m -> m.lines().contains("RELOADING=1"))
+              .findFirst()
+              .orElseThrow();
+      long usec =
+          reloading.lines().stream()
+              .filter(l -> l.startsWith("MONOTONIC_USEC="))
+              .map(l -> Long.parseLong(l.substring("MONOTONIC_USEC=".length())))
+              .findFirst()
+              .orElseThrow(() -> new AssertionError("no MONOTONIC_USEC in " + reloading));
+      // CLOCK_MONOTONIC is one clock for every process of the host (as systemd reads it)
+      long after = System.nanoTime() / 1000;
+      assertTrue(
+          usec >= before && usec <= after,
+          "MONOTONIC_USEC " + usec + " not between " + before + " and " + after);
+    }
+
     // the replica first, then the primary: each stops its PostgreSQL on the way out
     for (AgentNode n : List.of(leader, candidate)) {
       assertTrue(n.stopAgent(Duration.ofSeconds(60)), n.name() + " did not stop");
@@ -118,19 +149,27 @@ class NotifySocketScenarioTest {
         }
         for (String line : m.lines()) {
           String key = line.contains("=") ? line.substring(0, line.indexOf('=')) : line;
-          if (!SYSTEMD_ACTS_ON.contains(key) && !key.equals("STATUS")) {
+          if (!SYSTEMD_ACTS_ON.contains(key)
+              && !key.equals("STATUS")
+              && !key.equals("MONOTONIC_USEC")) {
             problems.add("unexpected assignment " + line);
           }
         }
       }
       assertEquals(List.of(), problems, n.name());
-      List<String> states =
-          got.stream()
-              .flatMap(m -> m.lines().stream())
-              .filter(l -> SYSTEMD_ACTS_ON.contains(l.substring(0, Math.max(0, l.indexOf('=')))))
-              .toList();
-      assertEquals(List.of("READY=1", "STOPPING=1"), states, n.name() + ": " + got);
+      assertEquals(
+          List.of("READY=1", "RELOADING=1", "READY=1", "STOPPING=1"),
+          states(got),
+          n.name() + ": " + got);
     }
+  }
+
+  /** The state changes in the order sent (READY=1, RELOADING=1, STOPPING=1), without STATUS. */
+  private static List<String> states(List<NotifySocket.Message> got) {
+    return got.stream()
+        .flatMap(m -> m.lines().stream())
+        .filter(l -> SYSTEMD_ACTS_ON.contains(l.substring(0, Math.max(0, l.indexOf('=')))))
+        .toList();
   }
 
   private static HttpResponse<String> post(AgentNode node, String path, String body)

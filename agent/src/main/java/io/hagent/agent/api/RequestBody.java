@@ -32,7 +32,7 @@ record RequestBody(String text) {
     }
     Object value;
     try {
-      value = Json.MAPPER.readValue(text, Object.class);
+      value = Json.mapper().readValue(text, Object.class);
     } catch (JsonProcessingException e) {
       JsonLocation at = e.getLocation();
       String where =

@@ -20,6 +20,7 @@ import io.hagent.common.json.Json;
 import io.hagent.common.rest.RestClient;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -50,6 +51,8 @@ public final class HaLoop {
   private final LoopTasks tasks = new LoopTasks();
   private final ScheduledRestart scheduledRestart = new ScheduledRestart();
   private volatile boolean reloadRequested;
+  private final java.util.Queue<CompletableFuture<Void>> reloadWaiters =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
   private java.util.concurrent.Callable<HagentConfig> reloader;
   private String reloadSource = "the environment";
   private final Dcs dcs;
@@ -184,9 +187,18 @@ public final class HaLoop {
     return f;
   }
 
-  public void requestReload() {
+  /**
+   * Rereads the configuration before the next cycle.
+   *
+   * @return completes once that reload has been handled (applied, refused or failed: the log says
+   *     which), for systemd's READY=1 after RELOADING=1
+   */
+  public CompletableFuture<Void> requestReload() {
+    CompletableFuture<Void> handled = new CompletableFuture<>();
+    reloadWaiters.add(handled);
     reloadRequested = true;
     wake();
+    return handled;
   }
 
   boolean scheduleRestart(RestartRequest request) {
@@ -265,20 +277,34 @@ public final class HaLoop {
   }
 
   private void reloadIfRequested() {
-    if (!reloadRequested || reloader == null) {
+    if (!reloadRequested) {
       return;
     }
-    reloadRequested = false;
-    HagentConfig fresh;
+    // taken before the file is read: a request that comes in meanwhile waits for the next reload
+    List<CompletableFuture<Void>> waiting = new ArrayList<>();
+    for (CompletableFuture<Void> f; (f = reloadWaiters.poll()) != null; ) {
+      waiting.add(f);
+    }
     try {
-      fresh = reloader.call();
-    } catch (Exception e) {
-      // the loader names every bad key; the old configuration stays in force untouched
-      LOG.error(
-          "Exception when reloading local configuration from {}: {}", reloadSource, e.getMessage());
-      return;
+      if (reloader == null) {
+        return; // nothing to reread (tests); the request stays noted, as before
+      }
+      reloadRequested = false;
+      HagentConfig fresh;
+      try {
+        fresh = reloader.call();
+      } catch (Exception e) {
+        // the loader names every bad key; the old configuration stays in force untouched
+        LOG.error(
+            "Exception when reloading local configuration from {}: {}",
+            reloadSource,
+            e.getMessage());
+        return;
+      }
+      applyReload(ReloadPlan.of(config, fresh));
+    } finally {
+      waiting.forEach(f -> f.complete(null));
     }
-    applyReload(ReloadPlan.of(config, fresh));
   }
 
   /** Applies a reread configuration on the loop thread, between cycles (§3.1 item 4). */

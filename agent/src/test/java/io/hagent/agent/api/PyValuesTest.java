@@ -10,7 +10,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class PyValuesTest {
 
   private static Object json(String value) throws Exception {
-    return Json.MAPPER.readValue(value, Object.class);
+    return Json.mapper().readValue(value, Object.class);
   }
 
   @ParameterizedTest(name = "parse_int({0}, 's') = {1}")

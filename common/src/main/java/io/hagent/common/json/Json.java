@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The project's one JSON mapper (Jackson), set up to read and write what Python's json module
@@ -26,18 +27,34 @@ import java.util.Map;
  * </ul>
  */
 public final class Json {
-  public static final ObjectMapper MAPPER =
-      JsonMapper.builder(JsonTree.FACTORY)
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-          .build();
-
   private Json() {}
 
-  /** Compact JSON (Patroni writes DCS values with separators (',', ':')). */
+  /** The databind mapper, for typed reads and values that are not plain; built on first use. */
+  public static ObjectMapper mapper() {
+    return Mapper.INSTANCE;
+  }
+
+  /** Holder: databind is loaded only when something asks for the mapper. */
+  private static final class Mapper {
+    static final ObjectMapper INSTANCE =
+        JsonMapper.builder(JsonTree.FACTORY)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+  }
+
+  /**
+   * Compact JSON (Patroni writes DCS values with separators (',', ':')). Plain values (maps with
+   * string keys, collections, strings, numbers, booleans, null) are written by jackson-core's
+   * generator, byte for byte what databind writes for them; anything else goes to databind.
+   */
   public static String write(Object value) {
+    Optional<String> plain = JsonTree.writePlain(value);
+    if (plain.isPresent()) {
+      return plain.get();
+    }
     try {
-      return MAPPER.writeValueAsString(value);
+      return mapper().writeValueAsString(value);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("cannot serialise " + value.getClass().getName(), e);
     }

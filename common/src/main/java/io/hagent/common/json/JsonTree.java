@@ -15,14 +15,18 @@ import com.fasterxml.jackson.core.util.MinimalPrettyPrinter;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Reads JSON into plain Java values with Jackson's streaming parser (jackson-core): the same values
- * and types as {@code Json.MAPPER.readValue(text, Object.class)}, without initialising
+ * and types as {@code Json.mapper().readValue(text, Object.class)}, without initialising
  * jackson-databind. The DCS read path (ClusterParser, the etcd gateway reader) uses it directly:
  * databind's start-up is ~70 ms of a 0.3-0.4 s {@code hactl list} (measured in
  * docs/decisions/json-jackson.md). Tokens, grammar, escapes and numbers are all Jackson's; this
@@ -31,8 +35,8 @@ import java.util.Map;
 public final class JsonTree {
 
   /**
-   * The one parser and generator configuration ({@link Json#MAPPER} is built on it): Python's json
-   * module as Patroni uses it.
+   * The one parser and generator configuration ({@link Json#mapper()} is built on it): Python's
+   * json module as Patroni uses it.
    */
   static final JsonFactory FACTORY =
       new JsonFactoryBuilder()
@@ -80,6 +84,65 @@ public final class JsonTree {
       throw new UncheckedIOException(e); // a StringWriter does not fail
     }
     return out.toString();
+  }
+
+  /**
+   * Compact JSON of a plain value (Map with String keys, Collection, String, Integer, Long, Short,
+   * Byte, Double, Float, BigInteger, BigDecimal, Boolean, null, nested), or empty if the value
+   * holds anything else (then {@link Json#write} asks databind, which knows records, enums and the
+   * rest). For plain values databind makes the same generator calls, so the text is the same.
+   */
+  static Optional<String> writePlain(Object value) {
+    StringWriter out = new StringWriter();
+    try (JsonGenerator g = FACTORY.createGenerator(out)) {
+      if (!writeCompact(g, value)) {
+        return Optional.empty();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a StringWriter does not fail
+    }
+    return Optional.of(out.toString());
+  }
+
+  /** False (output incomplete) as soon as something is not a plain value. */
+  private static boolean writeCompact(JsonGenerator g, Object value) throws IOException {
+    if (value instanceof Map<?, ?> map) {
+      g.writeStartObject();
+      for (Map.Entry<?, ?> e : map.entrySet()) {
+        if (!(e.getKey() instanceof String key)) {
+          return false; // databind has its own rules for other keys
+        }
+        g.writeFieldName(key);
+        if (!writeCompact(g, e.getValue())) {
+          return false;
+        }
+      }
+      g.writeEndObject();
+    } else if (value instanceof Collection<?> list) {
+      g.writeStartArray();
+      for (Object item : list) {
+        if (!writeCompact(g, item)) {
+          return false;
+        }
+      }
+      g.writeEndArray();
+    } else if (value instanceof String s) {
+      g.writeString(s);
+    } else if (value == null
+        || value instanceof Integer
+        || value instanceof Long
+        || value instanceof Short
+        || value instanceof Byte
+        || value instanceof Double
+        || value instanceof Float
+        || value instanceof BigInteger
+        || value instanceof BigDecimal
+        || value instanceof Boolean) {
+      g.writeObject(value); // jackson-core writes these itself, without databind
+    } else {
+      return false;
+    }
+    return true;
   }
 
   /**

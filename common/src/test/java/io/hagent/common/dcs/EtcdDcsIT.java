@@ -397,7 +397,7 @@ class EtcdDcsIT {
 
   private long modRevision(String key) throws Exception {
     String json = etcd.etcdctl("get", "-w", "json", key);
-    var node = io.hagent.common.json.Json.MAPPER.readTree(json);
+    var node = io.hagent.common.json.Json.mapper().readTree(json);
     return node.get("kvs").get(0).get("mod_revision").asLong();
   }
 

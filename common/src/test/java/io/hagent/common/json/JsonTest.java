@@ -75,7 +75,7 @@ class JsonTest {
   @ParameterizedTest
   @MethodSource("reads")
   void theStreamingReadGivesWhatDatabindGives(String json, Object expected) throws Exception {
-    Object databind = Json.MAPPER.readValue(json, Object.class);
+    Object databind = Json.mapper().readValue(json, Object.class);
     assertEquals(databind, JsonTree.read(json), json);
     assertEquals(shape(databind), shape(JsonTree.read(json)), "types of " + json);
   }
@@ -83,7 +83,7 @@ class JsonTest {
   @ParameterizedTest
   @MethodSource("refused")
   void databindRefusesTheSame(String json) {
-    assertThrows(Exception.class, () -> Json.MAPPER.readValue(json, Object.class), json);
+    assertThrows(Exception.class, () -> Json.mapper().readValue(json, Object.class), json);
   }
 
   /** json.loads refuses all of these; so must we, with a message that says where. */
@@ -199,6 +199,43 @@ class JsonTest {
     if (value instanceof String s) {
       assertEquals(python, JsonTree.quote(s), "the gateway's quoting");
     }
+  }
+
+  /** Plain values go through jackson-core's generator, and come out as databind writes them. */
+  @ParameterizedTest
+  @MethodSource("writes")
+  void theStreamingWriteGivesWhatDatabindGives(Object value, String python) throws Exception {
+    assertEquals(Json.mapper().writeValueAsString(value), JsonTree.writePlain(value).orElseThrow());
+  }
+
+  enum Role {
+    PRIMARY
+  }
+
+  record Point(int x, String y) {}
+
+  /** Anything else (records, enums, non-string keys) is still databind's. */
+  @org.junit.jupiter.api.Test
+  void valuesThatAreNotPlainGoToDatabind() {
+    Map<Object, Object> value = new LinkedHashMap<>();
+    value.put("role", Role.PRIMARY);
+    value.put("point", new Point(1, "a"));
+    assertTrue(JsonTree.writePlain(value).isEmpty());
+    assertEquals("{\"role\":\"PRIMARY\",\"point\":{\"x\":1,\"y\":\"a\"}}", Json.write(value));
+    assertTrue(JsonTree.writePlain(Map.of(1, "a")).isEmpty());
+    assertEquals("{\"1\":\"a\"}", Json.write(Map.of(1, "a")));
+    assertEquals(
+        "{\"a\":[1,2,3.5,12345678901234567890,1.25]}",
+        JsonTree.writePlain(
+                Map.of(
+                    "a",
+                    List.of(
+                        (short) 1,
+                        (byte) 2,
+                        3.5f,
+                        new BigInteger("12345678901234567890"),
+                        new java.math.BigDecimal("1.25"))))
+            .orElseThrow());
   }
 
   /**

@@ -55,6 +55,8 @@ public final class HaLoop {
   private final Dcs dcs;
   private final Postgres pg;
   private final PeerProbe peers;
+  private final FailsafeCaller failsafeCaller;
+  private final FailsafeState failsafe;
   private final RaceView raceView;
   private final LongSupplier nanoTime;
   private final Clock clock;
@@ -104,7 +106,15 @@ public final class HaLoop {
               t.setDaemon(true);
               return t;
             });
-    return new HaLoop(config, dcs, pg, new PeerProbe(client, peerPool), nanoTime, clock, lease);
+    return new HaLoop(
+        config,
+        dcs,
+        pg,
+        new PeerProbe(client, peerPool),
+        new FailsafeCaller(client, peerPool, nanoTime),
+        nanoTime,
+        clock,
+        lease);
   }
 
   HaLoop(
@@ -112,6 +122,7 @@ public final class HaLoop {
       Dcs dcs,
       Postgres pg,
       PeerProbe peers,
+      FailsafeCaller failsafeCaller,
       LongSupplier nanoTime,
       Clock clock,
       LeaderLease lease) {
@@ -119,12 +130,14 @@ public final class HaLoop {
     this.dcs = dcs;
     this.pg = pg;
     this.peers = peers;
+    this.failsafeCaller = failsafeCaller;
     this.raceView = new RaceView(peers, nanoTime, () -> stopping);
     this.nanoTime = nanoTime;
     this.clock = clock;
     this.lease = lease;
     this.dynamic =
         DynamicConfig.from(config.bootstrap() == null ? Map.of() : config.bootstrap().dcs());
+    this.failsafe = new FailsafeState(dynamic.ttl(), nanoTime);
     this.background = new BackgroundTask(this::wake);
     this.executor =
         new PlanExecutor(
@@ -165,6 +178,11 @@ public final class HaLoop {
 
   public DynamicConfig dynamicConfig() {
     return dynamic;
+  }
+
+  /** Failsafe mode's memory: POST /failsafe records the calling leader here. */
+  public FailsafeState failsafe() {
+    return failsafe;
   }
 
   /**
@@ -419,13 +437,24 @@ public final class HaLoop {
     LocalState local = pg.probe();
     lastLocal = local;
     DynamicConfig dyn = applyDynamicConfig(cluster, local);
-    LockState lock = refreshLock(cluster);
+    if (cluster != null && dyn.failsafeMode()) {
+      // a leaderless view while a leader keeps calling POST /failsafe: that leader (§5.2 step 1)
+      cluster = failsafeView(cluster);
+    }
+    boolean failsafeLeader = dyn.failsafeMode() && local.isPrimary();
+    LockState lock = refreshLock(cluster, failsafeLeader);
     if (lock == null) {
       cluster = null;
       lock = LockState.LOST;
     }
     String busy = background.busyWith();
     boolean paused = cluster != null ? cluster.isPaused() : dyn.pause();
+    FailsafeCheck failsafeCheck = null;
+    if (cluster != null) {
+      failsafe.leaderInactive();
+    } else if (failsafeLeader && !paused && busy == null) {
+      failsafeCheck = failsafeRound(local, dyn);
+    }
     Map<String, PeerStatus> peerStatus = Map.of();
     if (busy == null && cluster != null && cluster.isUnlocked() && local.running() && !paused) {
       // Peers racing with us ask our /patroni: answer them from this cycle's probe.
@@ -452,7 +481,8 @@ public final class HaLoop {
                 Instant.now(clock))
             .withLocal(HaInput.LocalSettings.of(config.postgresql()))
             .withRewind(rewindCheck(cluster, local, lock, paused, busy, dyn))
-            .busyWith(busy);
+            .busyWith(busy)
+            .withFailsafe(failsafeCheck);
     Plan plan = HaDecision.decide(input);
     plan.notes().forEach(n -> LOG.info("{}{}", prefix, n));
     String outcome;
@@ -531,6 +561,7 @@ public final class HaLoop {
       fresh.warnings().forEach(w -> LOG.warn(w));
       if (fresh.ttl() != dynamic.ttl() || fresh.retryTimeout() != dynamic.retryTimeout()) {
         dcs.setTimeouts(fresh.ttl(), fresh.retryTimeout());
+        failsafe.setTtlSeconds(fresh.ttl());
       }
       boolean pgChanged =
           !Objects.equals(fresh.parameters(), dynamic.parameters())
@@ -545,13 +576,63 @@ public final class HaLoop {
   }
 
   /**
-   * The holder's heartbeat: refresh the key before deciding, as Patroni does (§5.4). Null when etcd
-   * could not be reached within retry_timeout.
+   * The view a member that accepted a failsafe leader within ttl decides from: a missing leader key
+   * reads as held by that leader (Patroni's Failsafe.update_cluster), so it neither races nor
+   * follows anyone else.
    */
-  private LockState refreshLock(Cluster cluster) {
-    if (cluster == null
-        || cluster.leader() == null
-        || !cluster.leader().name().equals(config.name())) {
+  private Cluster failsafeView(Cluster cluster) {
+    if (!cluster.isUnlocked()) {
+      return cluster;
+    }
+    return failsafe
+        .acceptedLeader()
+        .map(a -> FailsafeDecision.withAcceptedLeader(cluster, a, config.name()))
+        .orElse(cluster);
+  }
+
+  /**
+   * The leader's round of POST /failsafe while etcd cannot be reached. Every member accepting it
+   * extends our right to run as primary to the moment the round was sent plus ttl (the lease guard
+   * fences at that deadline if no later round succeeds); any refusal ends it at once.
+   */
+  private FailsafeCheck failsafeRound(LocalState local, DynamicConfig dyn) {
+    Cluster known = lastCluster;
+    Map<String, Object> body = new java.util.LinkedHashMap<>();
+    body.put("name", config.name());
+    body.put("conn_url", MemberData.build(config, local, Role.PRIMARY, false).get("conn_url"));
+    body.put("api_url", config.restapi().apiUrl());
+    body.put("slots", Map.of());
+    long sent = nanoTime.getAsLong();
+    FailsafeCheck check =
+        failsafeCaller.call(
+            config.name(),
+            known == null ? null : known.failsafe(),
+            body,
+            FailsafeDecision.roundTimeout(dyn));
+    if (check.allAccepted()) {
+      lease.renewed(sent);
+      failsafe.leaderRoundSucceeded(sent);
+    } else {
+      lease.release();
+      failsafe.leaderInactive();
+    }
+    return check;
+  }
+
+  /**
+   * The holder's heartbeat: refresh the key before deciding, as Patroni does (§5.4). Null when etcd
+   * could not be reached within retry_timeout. With {@code keepLeaseOnDcsError} (failsafe mode on a
+   * primary) an unreachable etcd leaves the lease deadline as it is: the failsafe round decides
+   * whether it is extended or dropped, and until then the lease guard still watches it.
+   */
+  private LockState refreshLock(Cluster cluster, boolean keepLeaseOnDcsError) {
+    if (cluster == null) {
+      if (!keepLeaseOnDcsError) {
+        lease.release();
+      }
+      return LockState.NOT_HOLDER;
+    }
+    if (cluster.leader() == null || !cluster.leader().name().equals(config.name())) {
       lease.release();
       return LockState.NOT_HOLDER;
     }
@@ -565,7 +646,9 @@ public final class HaLoop {
       // etcd did not answer within retry_timeout: as in Patroni, that is "DCS is not accessible"
       // (demote offline), not a lock another node took (the decision sees no cluster view).
       LOG.error("Error communicating with DCS: failed to update leader lock: {}", e.getMessage());
-      lease.release();
+      if (!keepLeaseOnDcsError) {
+        lease.release();
+      }
       return null;
     }
     lease.release();
@@ -599,6 +682,14 @@ public final class HaLoop {
     if (dynamic.useSlots() && lastCluster != null) {
       pg.syncReplicationSlots(Plans.memberSlots(config.name(), lastCluster));
     }
+    if (dynamic.failsafeMode() && lastCluster != null) {
+      Map<String, String> topology =
+          FailsafeDecision.topology(
+              config.name(), config.restapi().apiUrl(), lastCluster.members());
+      if (!topology.equals(lastCluster.failsafe())) {
+        dcs.setFailsafe(Json.write(topology));
+      }
+    }
   }
 
   private void publish(LocalState local, Cluster cluster, long now) {
@@ -622,7 +713,7 @@ public final class HaLoop {
             config.tags(),
             dcsLastSeenEpoch,
             prev == null ? now : prev.nextRunNanos(),
-            false,
+            failsafe.isActive(),
             scheduledRestart.json(local),
             false));
   }

@@ -84,6 +84,10 @@ final class LeaderRace {
     if (in.tags().nofailover()) {
       return false;
     }
+    if (FailsafeDecision.excludedFromRace(in, cluster)) {
+      notes.add("not racing for the leader key: this node is not in the failsafe key");
+      return false;
+    }
     String formerLeader = null;
     Failover failover = cluster.failover();
     if (failover != null && !failover.isEmpty()) {

@@ -85,11 +85,6 @@ public final class UnimplementedSettings {
               TRUE,
               Kind.PLANNED,
               "writes never wait for a synchronous standby"),
-          new Rule(
-              "failsafe_mode",
-              TRUE,
-              Kind.PLANNED,
-              "the leader demotes itself when it cannot reach etcd, as without failsafe mode"),
           new Rule("slots", NOT_EMPTY, Kind.PLANNED, SLOTS_INSTEAD),
           new Rule("permanent_slots", NOT_EMPTY, Kind.PLANNED, SLOTS_INSTEAD),
           new Rule("permanent_replication_slots", NOT_EMPTY, Kind.PLANNED, SLOTS_INSTEAD),

@@ -18,7 +18,32 @@ public record ClusterSpec(
     boolean syncCommitToAnyStandby,
     RestApiSecurity restapi,
     String binDir,
-    ClusterTls tls) {
+    ClusterTls tls,
+    int etcdMembers) {
+
+  /** With a single-member etcd. */
+  public ClusterSpec(
+      int nodes,
+      boolean haproxy,
+      int ttl,
+      int loopWait,
+      int retryTimeout,
+      boolean syncCommitToAnyStandby,
+      RestApiSecurity restapi,
+      String binDir,
+      ClusterTls tls) {
+    this(
+        nodes,
+        haproxy,
+        ttl,
+        loopWait,
+        retryTimeout,
+        syncCommitToAnyStandby,
+        restapi,
+        binDir,
+        tls,
+        1);
+  }
 
   /** Without TLS to PostgreSQL and etcd. */
   public ClusterSpec(
@@ -50,6 +75,12 @@ public record ClusterSpec(
     if (restapi == null) {
       throw new IllegalArgumentException("restapi security must not be null; use none()");
     }
+    if (etcdMembers < 1) {
+      throw new IllegalArgumentException("etcdMembers must be >= 1, got " + etcdMembers);
+    }
+    if (tls != null && etcdMembers > 1) {
+      throw new IllegalArgumentException("a TLS etcd has one member only");
+    }
     if (nodes < 1) {
       throw new IllegalArgumentException("nodes must be >= 1, got " + nodes);
     }
@@ -67,29 +98,66 @@ public record ClusterSpec(
 
   public ClusterSpec withHaproxy() {
     return new ClusterSpec(
-        nodes, true, ttl, loopWait, retryTimeout, syncCommitToAnyStandby, restapi, binDir, tls);
+        nodes,
+        true,
+        ttl,
+        loopWait,
+        retryTimeout,
+        syncCommitToAnyStandby,
+        restapi,
+        binDir,
+        tls,
+        etcdMembers);
   }
 
   public ClusterSpec withSyncCommitToAnyStandby() {
-    return new ClusterSpec(nodes, haproxy, ttl, loopWait, retryTimeout, true, restapi, binDir, tls);
+    return new ClusterSpec(
+        nodes, haproxy, ttl, loopWait, retryTimeout, true, restapi, binDir, tls, etcdMembers);
   }
 
   /** The same cluster with fewer (or more) nodes. */
   public ClusterSpec withNodes(int n) {
     return new ClusterSpec(
-        n, haproxy, ttl, loopWait, retryTimeout, syncCommitToAnyStandby, restapi, binDir, tls);
+        n,
+        haproxy,
+        ttl,
+        loopWait,
+        retryTimeout,
+        syncCommitToAnyStandby,
+        restapi,
+        binDir,
+        tls,
+        etcdMembers);
   }
 
   /** Every node gets these restapi authentication / TLS settings. */
   public ClusterSpec withRestApi(RestApiSecurity security) {
     return new ClusterSpec(
-        nodes, haproxy, ttl, loopWait, retryTimeout, syncCommitToAnyStandby, security, binDir, tls);
+        nodes,
+        haproxy,
+        ttl,
+        loopWait,
+        retryTimeout,
+        syncCommitToAnyStandby,
+        security,
+        binDir,
+        tls,
+        etcdMembers);
   }
 
   /** Every node runs PostgreSQL's tools from {@code dir} (e.g. a wrapper around pg_ctl). */
   public ClusterSpec withBinDir(String dir) {
     return new ClusterSpec(
-        nodes, haproxy, ttl, loopWait, retryTimeout, syncCommitToAnyStandby, restapi, dir, tls);
+        nodes,
+        haproxy,
+        ttl,
+        loopWait,
+        retryTimeout,
+        syncCommitToAnyStandby,
+        restapi,
+        dir,
+        tls,
+        etcdMembers);
   }
 
   /**
@@ -106,6 +174,22 @@ public record ClusterSpec(
         syncCommitToAnyStandby,
         RestApiSecurity.tls(t.certs(), "required"),
         binDir,
-        t);
+        t,
+        etcdMembers);
+  }
+
+  /** etcd as a cluster of {@code n} members (every agent is given all their addresses). */
+  public ClusterSpec withEtcdMembers(int n) {
+    return new ClusterSpec(
+        nodes,
+        haproxy,
+        ttl,
+        loopWait,
+        retryTimeout,
+        syncCommitToAnyStandby,
+        restapi,
+        binDir,
+        tls,
+        n);
   }
 }

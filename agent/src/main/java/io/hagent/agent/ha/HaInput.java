@@ -20,6 +20,8 @@ import java.util.Map;
  * @param busyWith the background task in progress (Patroni's action name), or null
  * @param failsafe the leader's round of POST /failsafe calls this cycle (DCS unreachable, failsafe
  *     mode on, running primary), or null when none was made
+ * @param raceBackoff what primary_race_backoff needs: whether our WAL moved since last cycle, and
+ *     for how long the backoff has run
  */
 public record HaInput(
     String me,
@@ -34,7 +36,8 @@ public record HaInput(
     RewindCheck rewind,
     LocalSettings local,
     String busyWith,
-    FailsafeCheck failsafe) {
+    FailsafeCheck failsafe,
+    RaceBackoff.Status raceBackoff) {
 
   /** An input without rewind check, default local settings and no background task. */
   public HaInput(
@@ -60,7 +63,8 @@ public record HaInput(
         RewindCheck.NOT_NEEDED,
         LocalSettings.DEFAULTS,
         null,
-        null);
+        null,
+        RaceBackoff.Status.NONE);
   }
 
   public HaInput withRewind(RewindCheck check) {
@@ -77,7 +81,8 @@ public record HaInput(
         check,
         local,
         busyWith,
-        failsafe);
+        failsafe,
+        raceBackoff);
   }
 
   public HaInput withLocal(LocalSettings settings) {
@@ -94,7 +99,8 @@ public record HaInput(
         rewind,
         settings,
         busyWith,
-        failsafe);
+        failsafe,
+        raceBackoff);
   }
 
   public HaInput withCluster(Cluster view) {
@@ -111,7 +117,8 @@ public record HaInput(
         rewind,
         local,
         busyWith,
-        failsafe);
+        failsafe,
+        raceBackoff);
   }
 
   public HaInput busyWith(String action) {
@@ -128,7 +135,8 @@ public record HaInput(
         rewind,
         local,
         action,
-        failsafe);
+        failsafe,
+        raceBackoff);
   }
 
   public HaInput withFailsafe(FailsafeCheck check) {
@@ -145,7 +153,26 @@ public record HaInput(
         rewind,
         local,
         busyWith,
-        check);
+        check,
+        raceBackoff);
+  }
+
+  public HaInput withRaceBackoff(RaceBackoff.Status status) {
+    return new HaInput(
+        me,
+        cluster,
+        pg,
+        config,
+        tags,
+        lock,
+        peers,
+        canBootstrap,
+        now,
+        rewind,
+        local,
+        busyWith,
+        failsafe,
+        status);
   }
 
   /**

@@ -57,6 +57,7 @@ public final class HaLoop {
   private final PeerProbe peers;
   private final FailsafeCaller failsafeCaller;
   private final FailsafeState failsafe;
+  private final RaceBackoff raceBackoff;
   private final RaceView raceView;
   private final LongSupplier nanoTime;
   private final Clock clock;
@@ -138,6 +139,7 @@ public final class HaLoop {
     this.dynamic =
         DynamicConfig.from(config.bootstrap() == null ? Map.of() : config.bootstrap().dcs());
     this.failsafe = new FailsafeState(dynamic.ttl(), nanoTime);
+    this.raceBackoff = new RaceBackoff(nanoTime);
     this.background = new BackgroundTask(this::wake);
     this.executor =
         new PlanExecutor(
@@ -441,6 +443,7 @@ public final class HaLoop {
       // a leaderless view while a leader keeps calling POST /failsafe: that leader (§5.2 step 1)
       cluster = failsafeView(cluster);
     }
+    RaceBackoff.Status backoff = raceBackoff.observe(cluster, local);
     boolean failsafeLeader = dyn.failsafeMode() && local.isPrimary();
     LockState lock = refreshLock(cluster, failsafeLeader);
     if (lock == null) {
@@ -482,7 +485,8 @@ public final class HaLoop {
             .withLocal(HaInput.LocalSettings.of(config.postgresql()))
             .withRewind(rewindCheck(cluster, local, lock, paused, busy, dyn))
             .busyWith(busy)
-            .withFailsafe(failsafeCheck);
+            .withFailsafe(failsafeCheck)
+            .withRaceBackoff(backoff);
     Plan plan = HaDecision.decide(input);
     plan.notes().forEach(n -> LOG.info("{}{}", prefix, n));
     String outcome;
@@ -609,13 +613,23 @@ public final class HaLoop {
             known == null ? null : known.failsafe(),
             body,
             FailsafeDecision.roundTimeout(dyn));
-    if (check.allAccepted()) {
+    // A round counts only if it ended before our current deadline (less the guard's margin): a
+    // member that accepted it after our previous deadline may already have raced for the key in
+    // between (docs/failsafe.md, "the late round"), and at that deadline the guard has fenced us.
+    // A released lease (not the holder, or an earlier round failed) is never extended either.
+    long left = lease.remaining(nanoTime.getAsLong());
+    boolean inTime = left != Long.MAX_VALUE && left > LeaseGuard.MARGIN_NANOS;
+    if (check.allAccepted() && inTime) {
       lease.renewed(sent);
       failsafe.leaderRoundSucceeded(sent);
-    } else {
-      lease.release();
-      failsafe.leaderInactive();
+      return check;
     }
+    if (check.allAccepted()) {
+      LOG.warn("failsafe: the members answered after this node's lease deadline had passed");
+      check = new FailsafeCheck(true, Map.of("(deadline)", false));
+    }
+    lease.release();
+    failsafe.leaderInactive();
     return check;
   }
 

@@ -17,6 +17,10 @@ final class LeaderRace {
     if (paused) {
       return pausedUnlocked(in, cluster, pg, notes);
     }
+    Plan backoff = RaceBackoff.decide(in, cluster, pg);
+    if (backoff != null) {
+      return backoff;
+    }
     if (isHealthiest(in, cluster, pg, notes)) {
       return HaDecision.acquire(in, Kind.ACQUIRE_LOCK, notes);
     }

@@ -110,11 +110,6 @@ public final class UnimplementedSettings {
               Kind.PLANNED,
               "the history key keeps every timeline"),
           new Rule(
-              "primary_race_backoff",
-              POSITIVE,
-              Kind.PLANNED,
-              "replicas enter the leader race without waiting"),
-          new Rule(
               "postgresql.recovery_conf",
               NOT_EMPTY,
               Kind.PLANNED,

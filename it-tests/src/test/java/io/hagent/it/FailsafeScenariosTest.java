@@ -233,9 +233,7 @@ class FailsafeScenariosTest {
               });
       System.out.printf(
           "etcd frozen for %d ms; leader key %s back %d ms after SIGCONT%n",
-          (thawedAt - frozenAt) / 1_000_000,
-          back,
-          (System.nanoTime() - thawedAt) / 1_000_000);
+          (thawedAt - frozenAt) / 1_000_000, back, (System.nanoTime() - thawedAt) / 1_000_000);
       Wait.sleep(Duration.ofSeconds(2L * LOOP_WAIT + RETRY_TIMEOUT));
       writer.awaitMoreAcks(20, Duration.ofSeconds(10));
       try (Connection conn = leader.connect()) {

@@ -103,6 +103,18 @@ public final class FailsafeDecision {
   }
 
   /**
+   * Whether a round that just ended may extend the leader's deadline, given the time left before
+   * its current deadline ({@code Long.MAX_VALUE} when the lease is released). Only if it ended
+   * before that deadline less the lease guard's margin: a member that accepted the round after our
+   * previous deadline may already have checked, found no accepted leader and raced for the key
+   * (docs/failsafe.md, "the late round"), and at that deadline the guard has fenced us. A released
+   * lease (an earlier round failed, or we are not the holder) is never extended either.
+   */
+  static boolean endedInTime(long remainingNanos) {
+    return remainingNanos != Long.MAX_VALUE && remainingNanos > LeaseGuard.MARGIN_NANOS;
+  }
+
+  /**
    * How long one round of calls may take in all (Patroni: 2 s per attempt, one retry), derived from
    * the timings instead. Rounds are sent at most max(loop_wait, retry_timeout + round) apart (a
    * failing DCS read takes retry_timeout before each), and each successful round lets the leader

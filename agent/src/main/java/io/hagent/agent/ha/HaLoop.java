@@ -613,12 +613,8 @@ public final class HaLoop {
             known == null ? null : known.failsafe(),
             body,
             FailsafeDecision.roundTimeout(dyn));
-    // A round counts only if it ended before our current deadline (less the guard's margin): a
-    // member that accepted it after our previous deadline may already have raced for the key in
-    // between (docs/failsafe.md, "the late round"), and at that deadline the guard has fenced us.
-    // A released lease (not the holder, or an earlier round failed) is never extended either.
     long left = lease.remaining(nanoTime.getAsLong());
-    boolean inTime = left != Long.MAX_VALUE && left > LeaseGuard.MARGIN_NANOS;
+    boolean inTime = FailsafeDecision.endedInTime(left);
     if (check.allAccepted() && inTime) {
       lease.renewed(sent);
       failsafe.leaderRoundSucceeded(sent);

@@ -228,6 +228,22 @@ class FailsafeDecisionTest {
     assertEquals(Duration.ofMillis(millis), FailsafeDecision.roundTimeout(cfg));
   }
 
+  static Stream<Arguments> lateRoundRows() {
+    long ms = 1_000_000L;
+    return Stream.of(
+        Arguments.of("well before the deadline", 10_000 * ms, true),
+        Arguments.of("just outside the guard's margin", 1_501 * ms, true),
+        Arguments.of("inside the guard's margin", 1_500 * ms, false),
+        Arguments.of("after the deadline", -1 * ms, false),
+        Arguments.of("lease released", Long.MAX_VALUE, false));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("lateRoundRows")
+  void aLateRoundNeverExtendsTheDeadline(String situation, long remainingNanos, boolean counts) {
+    assertEquals(counts, FailsafeDecision.endedInTime(remainingNanos), situation);
+  }
+
   @Test
   void aReplicaRemembersTheLeaderForTtlFromAcceptance() {
     AtomicLong now = new AtomicLong(1_000);

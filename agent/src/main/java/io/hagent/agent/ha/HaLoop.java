@@ -112,7 +112,16 @@ public final class HaLoop {
         dcs,
         pg,
         new PeerProbe(client, peerPool),
-        new FailsafeCaller(client, peerPool, nanoTime),
+        // one thread per member, as every member of the failsafe key is called at once
+        new FailsafeCaller(
+            client,
+            Executors.newCachedThreadPool(
+                r -> {
+                  Thread t = new Thread(r, "failsafe-call");
+                  t.setDaemon(true);
+                  return t;
+                }),
+            nanoTime),
         nanoTime,
         clock,
         lease);

@@ -212,6 +212,7 @@ class FailsafeScenariosTest {
       throws Exception {
     execute(leader, AckedWriter.createTableSql(table));
     long logSize = Files.size(leader.log());
+    List<Long> sizes = logSizes();
     try (PrimaryCounter counter = new PrimaryCounter(c.nodes());
         AckedWriter writer = writer(table).start()) {
       writer.awaitMoreAcks(20, Duration.ofSeconds(30));
@@ -238,6 +239,18 @@ class FailsafeScenariosTest {
       writer.awaitMoreAcks(20, Duration.ofSeconds(10));
       try (Connection conn = leader.connect()) {
         assertEquals(List.of(), AckedWriter.missingIds(conn, table, writer.ackedIds()));
+      }
+      // the replicas read a missing key as the leader that called them: none of them raced
+      for (int i = 0; i < c.nodes().size(); i++) {
+        AgentNode n = c.nodes().get(i);
+        if (n != leader) {
+          String log = logSince(n, sizes.get(i));
+          assertFalse(log.contains("Could not take out TTL lock"), n.name() + " raced:\n" + log);
+          assertFalse(log.contains("promoted self"), n.name() + " promoted:\n" + log);
+          assertTrue(
+              log.contains("following a leader (" + leader.name() + ")"),
+              n.name() + " does not follow " + leader.name() + ":\n" + log);
+        }
       }
       return new Outcome(
           writer.ackCount(),

@@ -55,8 +55,8 @@ public final class HaLoop {
   private final Dcs dcs;
   private final Postgres pg;
   private final PeerProbe peers;
-  private final FailsafeCaller failsafeCaller;
   private final FailsafeState failsafe;
+  private final FailsafeRound failsafeRound;
   private final RaceBackoff raceBackoff;
   private final RaceView raceView;
   private final LongSupplier nanoTime;
@@ -140,7 +140,6 @@ public final class HaLoop {
     this.dcs = dcs;
     this.pg = pg;
     this.peers = peers;
-    this.failsafeCaller = failsafeCaller;
     this.raceView = new RaceView(peers, nanoTime, () -> stopping);
     this.nanoTime = nanoTime;
     this.clock = clock;
@@ -148,6 +147,7 @@ public final class HaLoop {
     this.dynamic =
         DynamicConfig.from(config.bootstrap() == null ? Map.of() : config.bootstrap().dcs());
     this.failsafe = new FailsafeState(dynamic.ttl(), nanoTime);
+    this.failsafeRound = new FailsafeRound(failsafeCaller::call, failsafe, lease, nanoTime);
     this.raceBackoff = new RaceBackoff(nanoTime);
     this.background = new BackgroundTask(this::wake);
     this.executor =
@@ -450,7 +450,7 @@ public final class HaLoop {
     DynamicConfig dyn = applyDynamicConfig(cluster, local);
     if (cluster != null && dyn.failsafeMode()) {
       // a leaderless view while a leader keeps calling POST /failsafe: that leader (§5.2 step 1)
-      cluster = failsafeView(cluster);
+      cluster = failsafeRound.view(cluster, config.name());
     }
     RaceBackoff.Status backoff = raceBackoff.observe(cluster, local);
     boolean failsafeLeader = dyn.failsafeMode() && local.isPrimary();
@@ -465,7 +465,14 @@ public final class HaLoop {
     if (cluster != null) {
       failsafe.leaderInactive();
     } else if (failsafeLeader && !paused && busy == null) {
-      failsafeCheck = failsafeRound(local, dyn);
+      Cluster known = lastCluster;
+      failsafeCheck =
+          failsafeRound.run(
+              config.name(),
+              (String) MemberData.build(config, local, Role.PRIMARY, false).get("conn_url"),
+              config.restapi().apiUrl(),
+              known == null ? null : known.failsafe(),
+              dyn);
     }
     Map<String, PeerStatus> peerStatus = Map.of();
     if (busy == null && cluster != null && cluster.isUnlocked() && local.running() && !paused) {
@@ -586,56 +593,6 @@ public final class HaLoop {
       }
     }
     return dynamic;
-  }
-
-  /**
-   * The view a member that accepted a failsafe leader within ttl decides from: a missing leader key
-   * reads as held by that leader (Patroni's Failsafe.update_cluster), so it neither races nor
-   * follows anyone else.
-   */
-  private Cluster failsafeView(Cluster cluster) {
-    if (!cluster.isUnlocked()) {
-      return cluster;
-    }
-    return failsafe
-        .acceptedLeader()
-        .map(a -> FailsafeDecision.withAcceptedLeader(cluster, a, config.name()))
-        .orElse(cluster);
-  }
-
-  /**
-   * The leader's round of POST /failsafe while etcd cannot be reached. Every member accepting it
-   * extends our right to run as primary to the moment the round was sent plus ttl (the lease guard
-   * fences at that deadline if no later round succeeds); any refusal ends it at once.
-   */
-  private FailsafeCheck failsafeRound(LocalState local, DynamicConfig dyn) {
-    Cluster known = lastCluster;
-    Map<String, Object> body = new java.util.LinkedHashMap<>();
-    body.put("name", config.name());
-    body.put("conn_url", MemberData.build(config, local, Role.PRIMARY, false).get("conn_url"));
-    body.put("api_url", config.restapi().apiUrl());
-    body.put("slots", Map.of());
-    long sent = nanoTime.getAsLong();
-    FailsafeCheck check =
-        failsafeCaller.call(
-            config.name(),
-            known == null ? null : known.failsafe(),
-            body,
-            FailsafeDecision.roundTimeout(dyn));
-    long left = lease.remaining(nanoTime.getAsLong());
-    boolean inTime = FailsafeDecision.endedInTime(left);
-    if (check.allAccepted() && inTime) {
-      lease.renewed(sent);
-      failsafe.leaderRoundSucceeded(sent);
-      return check;
-    }
-    if (check.allAccepted()) {
-      LOG.warn("failsafe: the members answered after this node's lease deadline had passed");
-      check = new FailsafeCheck(true, Map.of("(deadline)", false));
-    }
-    lease.release();
-    failsafe.leaderInactive();
-    return check;
   }
 
   /**

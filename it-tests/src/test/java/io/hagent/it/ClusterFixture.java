@@ -28,6 +28,7 @@ public final class ClusterFixture implements AutoCloseable {
   private final String scope;
   private final Credentials credentials = Credentials.random();
   private final EtcdProcess etcd;
+  private final List<EtcdProcess> etcdMembers;
   private final List<AgentNode> nodes = new ArrayList<>();
   private final Map<String, NodeLinks> links = new java.util.HashMap<>();
   private HaproxyProcess haproxy;
@@ -37,8 +38,14 @@ public final class ClusterFixture implements AutoCloseable {
     this.spec = spec;
     this.baseDir = baseDir;
     this.scope = "it" + Long.toString(System.nanoTime() % 1_000_000_000L, 36);
-    this.etcd =
-        new EtcdProcess(baseDir.resolve("etcd"), spec.tls() == null ? null : spec.tls().certs());
+    if (spec.etcdMembers() > 1) {
+      this.etcdMembers = EtcdProcess.cluster(baseDir.resolve("etcd"), spec.etcdMembers());
+      this.etcd = etcdMembers.get(0);
+    } else {
+      this.etcd =
+          new EtcdProcess(baseDir.resolve("etcd"), spec.tls() == null ? null : spec.tls().certs());
+      this.etcdMembers = List.of(etcd);
+    }
   }
 
   /** Starts etcd, all agents at once (they race for the initialize key) and HAProxy if wanted. */
@@ -74,7 +81,14 @@ public final class ClusterFixture implements AutoCloseable {
     ClusterFixture cluster = new ClusterFixture(spec, base);
     ProcessReaper.registerCleanup(cluster::killPostmasters);
     try {
-      cluster.etcd.start();
+      if (cluster.etcdMembers.size() > 1) {
+        EtcdProcess.startAll(cluster.etcdMembers);
+      } else {
+        cluster.etcd.start();
+      }
+      // every agent knows every etcd member, as a production config lists them all
+      String etcdHosts =
+          String.join("\n  - ", cluster.etcdMembers.stream().map(EtcdProcess::hostPort).toList());
       Path jar = agentJar();
       for (int i = 1; i <= spec.nodes(); i++) {
         String name = "node" + i;
@@ -82,6 +96,9 @@ public final class ClusterFixture implements AutoCloseable {
         int pgPort = Ports.free();
         NodeConfig cfg;
         if (partitionable) {
+          if (cluster.etcdMembers.size() > 1) {
+            throw new IllegalArgumentException("a partitionable cluster has a single etcd member");
+          }
           NodeLinks l =
               new NodeLinks(
                   new TcpProxy(name + "-etcd", cluster.etcd.clientPort()),
@@ -108,7 +125,7 @@ public final class ClusterFixture implements AutoCloseable {
                   base.resolve(name),
                   restPort,
                   pgPort,
-                  cluster.etcd.hostPort(),
+                  etcdHosts,
                   spec,
                   cluster.credentials);
         }
@@ -153,8 +170,14 @@ public final class ClusterFixture implements AutoCloseable {
     return "/service/" + scope + "/";
   }
 
+  /** The etcd (the first member when etcd runs as a cluster). */
   public EtcdProcess etcd() {
     return etcd;
+  }
+
+  /** Every etcd member (just {@link #etcd()} unless the spec asks for more). */
+  public List<EtcdProcess> etcdMembers() {
+    return etcdMembers;
   }
 
   public Optional<HaproxyProcess> haproxy() {
@@ -227,7 +250,16 @@ public final class ClusterFixture implements AutoCloseable {
 
   /** The member name stored in the DCS leader key, if any. */
   public Optional<String> leaderName() {
-    return etcd.kv().get(dcsPrefix() + "leader");
+    return kv().get(dcsPrefix() + "leader");
+  }
+
+  /** A client of an etcd member that is not frozen (with one member: that member). */
+  public EtcdKv kv() {
+    return etcdMembers.stream()
+        .filter(m -> m.isRunning() && !m.isFrozen())
+        .findFirst()
+        .orElse(etcd)
+        .kv();
   }
 
   /** Nodes whose GET /patroni says role primary, state running. */
@@ -243,7 +275,7 @@ public final class ClusterFixture implements AutoCloseable {
   /** Member keys (members/<name>) currently in etcd, by name. */
   public Map<String, String> members() {
     String p = dcsPrefix() + "members/";
-    return etcd.kv().getPrefix(p).entrySet().stream()
+    return kv().getPrefix(p).entrySet().stream()
         .collect(
             Collectors.toMap(
                 e -> e.getKey().substring(p.length()),
@@ -383,7 +415,7 @@ public final class ClusterFixture implements AutoCloseable {
       haproxy.close();
     }
     links.values().forEach(NodeLinks::close);
-    etcd.close();
+    etcdMembers.forEach(EtcdProcess::close);
     if (!Boolean.getBoolean("it.keep")) {
       deleteRecursively(baseDir);
     }

@@ -19,9 +19,10 @@ public record ClusterSpec(
     RestApiSecurity restapi,
     String binDir,
     ClusterTls tls,
-    String bootstrapDcsYaml) {
+    String bootstrapDcsYaml,
+    int etcdMembers) {
 
-  /** Without extra bootstrap.dcs keys. */
+  /** Without extra bootstrap.dcs keys, with a single-member etcd. */
   public ClusterSpec(
       int nodes,
       boolean haproxy,
@@ -42,7 +43,8 @@ public record ClusterSpec(
         restapi,
         binDir,
         tls,
-        null);
+        null,
+        1);
   }
 
   /** Without TLS to PostgreSQL and etcd. */
@@ -75,6 +77,12 @@ public record ClusterSpec(
     if (restapi == null) {
       throw new IllegalArgumentException("restapi security must not be null; use none()");
     }
+    if (etcdMembers < 1) {
+      throw new IllegalArgumentException("etcdMembers must be >= 1, got " + etcdMembers);
+    }
+    if (tls != null && etcdMembers > 1) {
+      throw new IllegalArgumentException("a TLS etcd has one member only");
+    }
     if (nodes < 1) {
       throw new IllegalArgumentException("nodes must be >= 1, got " + nodes);
     }
@@ -101,12 +109,23 @@ public record ClusterSpec(
         restapi,
         binDir,
         tls,
-        bootstrapDcsYaml);
+        bootstrapDcsYaml,
+        etcdMembers);
   }
 
   public ClusterSpec withSyncCommitToAnyStandby() {
     return new ClusterSpec(
-        nodes, haproxy, ttl, loopWait, retryTimeout, true, restapi, binDir, tls, bootstrapDcsYaml);
+        nodes,
+        haproxy,
+        ttl,
+        loopWait,
+        retryTimeout,
+        true,
+        restapi,
+        binDir,
+        tls,
+        bootstrapDcsYaml,
+        etcdMembers);
   }
 
   /** The same cluster with fewer (or more) nodes. */
@@ -121,7 +140,8 @@ public record ClusterSpec(
         restapi,
         binDir,
         tls,
-        bootstrapDcsYaml);
+        bootstrapDcsYaml,
+        etcdMembers);
   }
 
   /** Every node gets these restapi authentication / TLS settings. */
@@ -136,7 +156,8 @@ public record ClusterSpec(
         security,
         binDir,
         tls,
-        bootstrapDcsYaml);
+        bootstrapDcsYaml,
+        etcdMembers);
   }
 
   /** Every node runs PostgreSQL's tools from {@code dir} (e.g. a wrapper around pg_ctl). */
@@ -151,7 +172,8 @@ public record ClusterSpec(
         restapi,
         dir,
         tls,
-        bootstrapDcsYaml);
+        bootstrapDcsYaml,
+        etcdMembers);
   }
 
   /**
@@ -169,7 +191,24 @@ public record ClusterSpec(
         RestApiSecurity.tls(t.certs(), "required"),
         binDir,
         t,
-        bootstrapDcsYaml);
+        bootstrapDcsYaml,
+        etcdMembers);
+  }
+
+  /** etcd as a cluster of {@code n} members (every agent is given all their addresses). */
+  public ClusterSpec withEtcdMembers(int n) {
+    return new ClusterSpec(
+        nodes,
+        haproxy,
+        ttl,
+        loopWait,
+        retryTimeout,
+        syncCommitToAnyStandby,
+        restapi,
+        binDir,
+        tls,
+        bootstrapDcsYaml,
+        n);
   }
 
   /**
@@ -188,6 +227,7 @@ public record ClusterSpec(
         restapi,
         binDir,
         tls,
-        yamlLines);
+        yamlLines,
+        etcdMembers);
   }
 }

@@ -9,8 +9,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A single-member etcd (/usr/bin/etcd) on free loopback ports with its own data dir. restart()
- * reuses the same ports and data, so agents configured with its address reconnect to it.
+ * One etcd (/usr/bin/etcd) on free loopback ports with its own data dir: a single-member cluster,
+ * or one member of a cluster built by {@link #cluster}. restart() reuses the same ports and data,
+ * so agents configured with its address reconnect to it. freeze()/thaw() send SIGSTOP/SIGCONT: a
+ * member that keeps its sockets open but answers nothing, like a hung or partitioned server.
  */
 public final class EtcdProcess implements AutoCloseable {
   private static final String ETCD = System.getProperty("it.etcd", "/usr/bin/etcd");
@@ -19,6 +21,9 @@ public final class EtcdProcess implements AutoCloseable {
   private final TestCertificates tls;
   private final int clientPort;
   private final int peerPort;
+  private String name = "it-etcd";
+  private String initialCluster;
+  private boolean frozen;
   private ChildProcess process;
   private EtcdKv kv;
 
@@ -37,7 +42,37 @@ public final class EtcdProcess implements AutoCloseable {
     this.peerPort = Ports.free();
   }
 
+  /**
+   * {@code size} members of one etcd cluster under {@code dir}, not started: start them with {@link
+   * #startAll}, since a member answers only once a quorum runs.
+   */
+  public static List<EtcdProcess> cluster(Path dir, int size) {
+    List<EtcdProcess> members = new java.util.ArrayList<>();
+    for (int i = 1; i <= size; i++) {
+      EtcdProcess m = new EtcdProcess(dir.resolve("etcd" + i));
+      m.name = "it-etcd" + i;
+      members.add(m);
+    }
+    String initial =
+        String.join(
+            ",", members.stream().map(m -> m.name + "=http://127.0.0.1:" + m.peerPort).toList());
+    members.forEach(m -> m.initialCluster = initial);
+    return members;
+  }
+
+  /** Starts every member at once and waits until each reports itself healthy. */
+  public static void startAll(List<EtcdProcess> members) {
+    members.forEach(EtcdProcess::launch);
+    members.forEach(m -> m.awaitReady(Duration.ofSeconds(30)));
+  }
+
   public EtcdProcess start() {
+    launch();
+    awaitReady(Duration.ofSeconds(30));
+    return this;
+  }
+
+  private void launch() {
     if (process != null && process.isAlive()) {
       throw new IllegalStateException("etcd is already running (pid " + process.pid() + ")");
     }
@@ -52,13 +87,14 @@ public final class EtcdProcess implements AutoCloseable {
         new java.util.ArrayList<>(
             List.of(
                 ETCD,
-                "--name=it-etcd",
+                "--name=" + name,
                 "--data-dir=" + dir.resolve("data"),
                 "--listen-client-urls=" + client,
                 "--advertise-client-urls=" + client,
                 "--listen-peer-urls=" + peer,
                 "--initial-advertise-peer-urls=" + peer,
-                "--initial-cluster=it-etcd=" + peer,
+                "--initial-cluster="
+                    + (initialCluster == null ? name + "=" + peer : initialCluster),
                 "--initial-cluster-state=new"));
     if (tls != null) {
       cmd.addAll(
@@ -68,9 +104,46 @@ public final class EtcdProcess implements AutoCloseable {
               "--trusted-ca-file=" + tls.caCert(),
               "--client-cert-auth"));
     }
-    process = ChildProcess.start("etcd", cmd, log(), Map.of());
-    awaitReady(Duration.ofSeconds(30));
-    return this;
+    process = ChildProcess.start(name, cmd, log(), Map.of());
+    frozen = false;
+  }
+
+  /** SIGSTOP: the member keeps its sockets but answers nothing until {@link #thaw()}. */
+  public void freeze() {
+    signal("STOP");
+    frozen = true;
+  }
+
+  /** SIGCONT after {@link #freeze()}. */
+  public void thaw() {
+    if (frozen) {
+      signal("CONT");
+      frozen = false;
+    }
+  }
+
+  public boolean isFrozen() {
+    return frozen;
+  }
+
+  private void signal(String sig) {
+    if (process == null || !process.isAlive()) {
+      throw new IllegalStateException(name + " is not running");
+    }
+    try {
+      Process kill =
+          new ProcessBuilder("kill", "-" + sig, Long.toString(process.pid()))
+              .redirectErrorStream(true)
+              .start();
+      if (!kill.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new IllegalStateException("kill -" + sig + " " + process.pid() + " failed");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   private void awaitReady(Duration timeout) {
@@ -89,6 +162,9 @@ public final class EtcdProcess implements AutoCloseable {
 
   /** Graceful stop (SIGTERM). */
   public void stop() {
+    if (frozen) {
+      thaw();
+    }
     if (process != null && process.isAlive() && !process.terminate(Duration.ofSeconds(15))) {
       process.kill();
     }

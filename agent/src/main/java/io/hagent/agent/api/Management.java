@@ -33,7 +33,8 @@ final class Management {
           "POST restart",
           "DELETE restart",
           "POST reload",
-          "POST reinitialize");
+          "POST reinitialize",
+          "POST failsafe");
 
   private static final Set<String> ROLES = Set.of("primary", "standby_leader", "replica");
 
@@ -77,8 +78,39 @@ final class Management {
         yield HttpReply.text(202, "reload scheduled");
       }
       case "POST reinitialize" -> reinitialize(body);
+      case "POST failsafe" -> failsafe(body);
       default -> HttpReply.error(501, "Unsupported method ('" + method + "')");
     };
+  }
+
+  /**
+   * POST /failsafe: a leader that cannot reach the DCS asks to be accepted as leader. 502 when
+   * failsafe mode is off here; 500 {@code Running as a leader} when this node runs as primary
+   * itself; otherwise the leader is remembered for ttl and the answer is 200 {@code Accepted} with
+   * our received/replayed LSN in the {@code lsn} header, as Patroni answers.
+   */
+  private HttpReply failsafe(RequestBody body) {
+    NodeSnapshot s = snapshot.get();
+    if (s == null || s.config() == null || !s.config().failsafeMode()) {
+      return HttpReply.error(502);
+    }
+    RequestBody.Parsed p = body.json(false);
+    if (p.error() != null) {
+      return p.error();
+    }
+    Object name = p.json().get("name");
+    Object connUrl = p.json().get("conn_url");
+    Object apiUrl = p.json().get("api_url");
+    if (!(name instanceof String n) || n.isEmpty() || !(apiUrl instanceof String a)) {
+      return HttpReply.error(400, "name and api_url are required");
+    }
+    if (s.pg() != null && s.pg().running() && s.pg().isPrimary()) {
+      return HttpReply.text(500, "Running as a leader");
+    }
+    actions.acceptFailsafeLeader(n, connUrl instanceof String c ? c : null, a);
+    HttpReply ok = HttpReply.text(200, "Accepted");
+    long lsn = s.pg() == null ? 0 : s.pg().walPosition();
+    return lsn > 0 ? ok.withHeader("lsn", Long.toString(lsn)) : ok;
   }
 
   private HttpReply patchConfig(RequestBody body) {

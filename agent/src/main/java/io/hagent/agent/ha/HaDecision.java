@@ -107,6 +107,10 @@ public final class HaDecision {
   }
 
   private static Plan dcsUnreachable(HaInput in, LocalState pg, boolean paused) {
+    Plan failsafe = FailsafeDecision.onDcsError(in, paused);
+    if (failsafe != null) {
+      return failsafe;
+    }
     if (!paused && pg.isPrimary()) {
       return Plans.demote(
           in, DemoteMode.OFFLINE, "demoted self because DCS is not accessible and I was a leader");

@@ -18,6 +18,10 @@ import java.util.Map;
  * @param rewind whether the stopped data directory diverged from the leader's timeline
  * @param local this node's postgresql settings that decide how to start and recover
  * @param busyWith the background task in progress (Patroni's action name), or null
+ * @param failsafe the leader's round of POST /failsafe calls this cycle (DCS unreachable, failsafe
+ *     mode on, running primary), or null when none was made
+ * @param raceBackoff what primary_race_backoff needs: whether our WAL moved since last cycle, and
+ *     for how long the backoff has run
  */
 public record HaInput(
     String me,
@@ -31,7 +35,9 @@ public record HaInput(
     Instant now,
     RewindCheck rewind,
     LocalSettings local,
-    String busyWith) {
+    String busyWith,
+    FailsafeCheck failsafe,
+    RaceBackoff.Status raceBackoff) {
 
   /** An input without rewind check, default local settings and no background task. */
   public HaInput(
@@ -56,27 +62,117 @@ public record HaInput(
         now,
         RewindCheck.NOT_NEEDED,
         LocalSettings.DEFAULTS,
-        null);
+        null,
+        null,
+        RaceBackoff.Status.NONE);
   }
 
   public HaInput withRewind(RewindCheck check) {
     return new HaInput(
-        me, cluster, pg, config, tags, lock, peers, canBootstrap, now, check, local, busyWith);
+        me,
+        cluster,
+        pg,
+        config,
+        tags,
+        lock,
+        peers,
+        canBootstrap,
+        now,
+        check,
+        local,
+        busyWith,
+        failsafe,
+        raceBackoff);
   }
 
   public HaInput withLocal(LocalSettings settings) {
     return new HaInput(
-        me, cluster, pg, config, tags, lock, peers, canBootstrap, now, rewind, settings, busyWith);
+        me,
+        cluster,
+        pg,
+        config,
+        tags,
+        lock,
+        peers,
+        canBootstrap,
+        now,
+        rewind,
+        settings,
+        busyWith,
+        failsafe,
+        raceBackoff);
   }
 
   public HaInput withCluster(Cluster view) {
     return new HaInput(
-        me, view, pg, config, tags, lock, peers, canBootstrap, now, rewind, local, busyWith);
+        me,
+        view,
+        pg,
+        config,
+        tags,
+        lock,
+        peers,
+        canBootstrap,
+        now,
+        rewind,
+        local,
+        busyWith,
+        failsafe,
+        raceBackoff);
   }
 
   public HaInput busyWith(String action) {
     return new HaInput(
-        me, cluster, pg, config, tags, lock, peers, canBootstrap, now, rewind, local, action);
+        me,
+        cluster,
+        pg,
+        config,
+        tags,
+        lock,
+        peers,
+        canBootstrap,
+        now,
+        rewind,
+        local,
+        action,
+        failsafe,
+        raceBackoff);
+  }
+
+  public HaInput withFailsafe(FailsafeCheck check) {
+    return new HaInput(
+        me,
+        cluster,
+        pg,
+        config,
+        tags,
+        lock,
+        peers,
+        canBootstrap,
+        now,
+        rewind,
+        local,
+        busyWith,
+        check,
+        raceBackoff);
+  }
+
+  public HaInput withRaceBackoff(RaceBackoff.Status status) {
+    return new HaInput(
+        me,
+        cluster,
+        pg,
+        config,
+        tags,
+        lock,
+        peers,
+        canBootstrap,
+        now,
+        rewind,
+        local,
+        busyWith,
+        failsafe,
+        status);
   }
 
   /**

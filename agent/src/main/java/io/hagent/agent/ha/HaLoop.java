@@ -58,6 +58,9 @@ public final class HaLoop {
   private final Dcs dcs;
   private final Postgres pg;
   private final PeerProbe peers;
+  private final FailsafeState failsafe;
+  private final FailsafeRound failsafeRound;
+  private final RaceBackoff raceBackoff;
   private final RaceView raceView;
   private final LongSupplier nanoTime;
   private final Clock clock;
@@ -107,7 +110,24 @@ public final class HaLoop {
               t.setDaemon(true);
               return t;
             });
-    return new HaLoop(config, dcs, pg, new PeerProbe(client, peerPool), nanoTime, clock, lease);
+    return new HaLoop(
+        config,
+        dcs,
+        pg,
+        new PeerProbe(client, peerPool),
+        // one thread per member, as every member of the failsafe key is called at once
+        new FailsafeCaller(
+            client,
+            Executors.newCachedThreadPool(
+                r -> {
+                  Thread t = new Thread(r, "failsafe-call");
+                  t.setDaemon(true);
+                  return t;
+                }),
+            nanoTime),
+        nanoTime,
+        clock,
+        lease);
   }
 
   HaLoop(
@@ -115,6 +135,7 @@ public final class HaLoop {
       Dcs dcs,
       Postgres pg,
       PeerProbe peers,
+      FailsafeCaller failsafeCaller,
       LongSupplier nanoTime,
       Clock clock,
       LeaderLease lease) {
@@ -128,6 +149,9 @@ public final class HaLoop {
     this.lease = lease;
     this.dynamic =
         DynamicConfig.from(config.bootstrap() == null ? Map.of() : config.bootstrap().dcs());
+    this.failsafe = new FailsafeState(dynamic.ttl(), nanoTime);
+    this.failsafeRound = new FailsafeRound(failsafeCaller::call, failsafe, lease, nanoTime);
+    this.raceBackoff = new RaceBackoff(nanoTime);
     this.background = new BackgroundTask(this::wake);
     this.executor =
         new PlanExecutor(
@@ -168,6 +192,11 @@ public final class HaLoop {
 
   public DynamicConfig dynamicConfig() {
     return dynamic;
+  }
+
+  /** Failsafe mode's memory: POST /failsafe records the calling leader here. */
+  public FailsafeState failsafe() {
+    return failsafe;
   }
 
   /**
@@ -445,13 +474,32 @@ public final class HaLoop {
     LocalState local = pg.probe();
     lastLocal = local;
     DynamicConfig dyn = applyDynamicConfig(cluster, local);
-    LockState lock = refreshLock(cluster);
+    if (cluster != null && dyn.failsafeMode()) {
+      // a leaderless view while a leader keeps calling POST /failsafe: that leader (§5.2 step 1)
+      cluster = failsafeRound.view(cluster, config.name());
+    }
+    RaceBackoff.Status backoff = raceBackoff.observe(cluster, local);
+    boolean failsafeLeader = dyn.failsafeMode() && local.isPrimary();
+    LockState lock = refreshLock(cluster, failsafeLeader);
     if (lock == null) {
       cluster = null;
       lock = LockState.LOST;
     }
     String busy = background.busyWith();
     boolean paused = cluster != null ? cluster.isPaused() : dyn.pause();
+    FailsafeCheck failsafeCheck = null;
+    if (cluster != null) {
+      failsafe.leaderInactive();
+    } else if (failsafeLeader && !paused && busy == null) {
+      Cluster known = lastCluster;
+      failsafeCheck =
+          failsafeRound.run(
+              config.name(),
+              (String) MemberData.build(config, local, Role.PRIMARY, false).get("conn_url"),
+              config.restapi().apiUrl(),
+              known == null ? null : known.failsafe(),
+              dyn);
+    }
     Map<String, PeerStatus> peerStatus = Map.of();
     if (busy == null && cluster != null && cluster.isUnlocked() && local.running() && !paused) {
       // Peers racing with us ask our /patroni: answer them from this cycle's probe.
@@ -478,7 +526,9 @@ public final class HaLoop {
                 Instant.now(clock))
             .withLocal(HaInput.LocalSettings.of(config.postgresql()))
             .withRewind(rewindCheck(cluster, local, lock, paused, busy, dyn))
-            .busyWith(busy);
+            .busyWith(busy)
+            .withFailsafe(failsafeCheck)
+            .withRaceBackoff(backoff);
     Plan plan = HaDecision.decide(input);
     plan.notes().forEach(n -> LOG.info("{}{}", prefix, n));
     String outcome;
@@ -557,6 +607,7 @@ public final class HaLoop {
       fresh.warnings().forEach(w -> LOG.warn(w));
       if (fresh.ttl() != dynamic.ttl() || fresh.retryTimeout() != dynamic.retryTimeout()) {
         dcs.setTimeouts(fresh.ttl(), fresh.retryTimeout());
+        failsafe.setTtlSeconds(fresh.ttl());
       }
       boolean pgChanged =
           !Objects.equals(fresh.parameters(), dynamic.parameters())
@@ -572,12 +623,18 @@ public final class HaLoop {
 
   /**
    * The holder's heartbeat: refresh the key before deciding, as Patroni does (§5.4). Null when etcd
-   * could not be reached within retry_timeout.
+   * could not be reached within retry_timeout. With {@code keepLeaseOnDcsError} (failsafe mode on a
+   * primary) an unreachable etcd leaves the lease deadline as it is: the failsafe round decides
+   * whether it is extended or dropped, and until then the lease guard still watches it.
    */
-  private LockState refreshLock(Cluster cluster) {
-    if (cluster == null
-        || cluster.leader() == null
-        || !cluster.leader().name().equals(config.name())) {
+  private LockState refreshLock(Cluster cluster, boolean keepLeaseOnDcsError) {
+    if (cluster == null) {
+      if (!keepLeaseOnDcsError) {
+        lease.release();
+      }
+      return LockState.NOT_HOLDER;
+    }
+    if (cluster.leader() == null || !cluster.leader().name().equals(config.name())) {
       lease.release();
       return LockState.NOT_HOLDER;
     }
@@ -591,7 +648,9 @@ public final class HaLoop {
       // etcd did not answer within retry_timeout: as in Patroni, that is "DCS is not accessible"
       // (demote offline), not a lock another node took (the decision sees no cluster view).
       LOG.error("Error communicating with DCS: failed to update leader lock: {}", e.getMessage());
-      lease.release();
+      if (!keepLeaseOnDcsError) {
+        lease.release();
+      }
       return null;
     }
     lease.release();
@@ -625,6 +684,14 @@ public final class HaLoop {
     if (dynamic.useSlots() && lastCluster != null) {
       pg.syncReplicationSlots(Plans.memberSlots(config.name(), lastCluster));
     }
+    if (dynamic.failsafeMode() && lastCluster != null) {
+      Map<String, String> topology =
+          FailsafeDecision.topology(
+              config.name(), config.restapi().apiUrl(), lastCluster.members());
+      if (!topology.equals(lastCluster.failsafe())) {
+        dcs.setFailsafe(Json.write(topology));
+      }
+    }
   }
 
   private void publish(LocalState local, Cluster cluster, long now) {
@@ -648,7 +715,7 @@ public final class HaLoop {
             config.tags(),
             dcsLastSeenEpoch,
             prev == null ? now : prev.nextRunNanos(),
-            false,
+            failsafe.isActive(),
             scheduledRestart.json(local),
             false));
   }

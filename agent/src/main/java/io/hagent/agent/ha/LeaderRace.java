@@ -17,6 +17,10 @@ final class LeaderRace {
     if (paused) {
       return pausedUnlocked(in, cluster, pg, notes);
     }
+    Plan backoff = RaceBackoff.decide(in, cluster, pg);
+    if (backoff != null) {
+      return backoff;
+    }
     if (isHealthiest(in, cluster, pg, notes)) {
       return HaDecision.acquire(in, Kind.ACQUIRE_LOCK, notes);
     }
@@ -82,6 +86,10 @@ final class LeaderRace {
       return true;
     }
     if (in.tags().nofailover()) {
+      return false;
+    }
+    if (FailsafeDecision.excludedFromRace(in, cluster)) {
+      notes.add("not racing for the leader key: this node is not in the failsafe key");
       return false;
     }
     String formerLeader = null;

@@ -18,7 +18,10 @@ import org.slf4j.LoggerFactory;
  */
 public final class LeaseGuard implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LeaseGuard.class);
-  private static final long MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(1500);
+
+  /** How long before the deadline the guard fences (a failsafe round must end before that). */
+  static final long MARGIN_NANOS = TimeUnit.MILLISECONDS.toNanos(1500);
+
   private static final long MIN_SLEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   private static final long MAX_SLEEP_NANOS = TimeUnit.SECONDS.toNanos(5);
 

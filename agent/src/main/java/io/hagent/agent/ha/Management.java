@@ -57,6 +57,11 @@ public final class Management implements ManagementActions {
   }
 
   @Override
+  public void acceptFailsafeLeader(String name, String connUrl, String apiUrl) {
+    loop.failsafe().accept(name, connUrl, apiUrl);
+  }
+
+  @Override
   public void reload() {
     loop.requestReload();
   }

@@ -43,4 +43,13 @@ public interface ManagementActions {
 
   /** Rereads the configuration file(s) and applies them (like SIGHUP); returns at once. */
   void reload();
+
+  /**
+   * POST /failsafe (§1.7): the leader that cannot reach the DCS calls us; remember it as the leader
+   * for ttl seconds. The API has already checked that failsafe mode is on and that this node does
+   * not run as primary.
+   */
+  default void acceptFailsafeLeader(String name, String connUrl, String apiUrl) {
+    throw new UnsupportedOperationException("failsafe mode is not supported here");
+  }
 }

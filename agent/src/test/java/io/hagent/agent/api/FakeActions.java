@@ -15,6 +15,7 @@ final class FakeActions implements ManagementActions {
   final List<RestartRequest> restarts = new ArrayList<>();
   final List<RestartRequest> scheduled = new ArrayList<>();
   final List<String> reinits = new ArrayList<>();
+  final List<String> failsafeLeaders = new ArrayList<>();
   ActionOutcome restartOutcome = ActionOutcome.success("restarted successfully");
   ActionOutcome reinitOutcome = ActionOutcome.success("reinitialize started");
   boolean restartThrows;
@@ -69,6 +70,11 @@ final class FakeActions implements ManagementActions {
     boolean had = !scheduled.isEmpty();
     scheduled.clear();
     return had;
+  }
+
+  @Override
+  public synchronized void acceptFailsafeLeader(String name, String connUrl, String apiUrl) {
+    failsafeLeaders.add(name + " " + connUrl + " " + apiUrl);
   }
 
   @Override

@@ -574,6 +574,40 @@ class ManagementApiTest {
   }
 
   @Test
+  void postFailsafeAsPatroniAnswersIt() throws Exception {
+    String body =
+        "{\"name\":\"node1\",\"conn_url\":\"postgres://127.0.0.1:5432/postgres\","
+            + "\"api_url\":\"http://127.0.0.1:8008/patroni\",\"slots\":{}}";
+    // failsafe mode off on the receiver: 502, nothing remembered
+    start(threeNodes(Map.of("ttl", 30)), "node2");
+    assertEquals(502, call("POST", "/failsafe", body).code());
+    assertTrue(actions.failsafeLeaders.isEmpty());
+    server.stop();
+
+    // on, a replica: accepted, remembered, with its WAL position in the lsn header
+    start(threeNodes(Map.of("ttl", 30, "failsafe_mode", true)), "node2");
+    assertEquals(401, call("POST", "/failsafe", body, null).code(), "an unsafe endpoint");
+    Reply ok = call("POST", "/failsafe", body);
+    assertEquals(200, ok.code());
+    assertEquals("Accepted", ok.body());
+    assertTrue(ok.raw().headers().firstValue("lsn").isPresent(), ok.raw().headers().toString());
+    assertEquals(
+        List.of("node1 postgres://127.0.0.1:5432/postgres http://127.0.0.1:8008/patroni"),
+        actions.failsafeLeaders);
+    Reply bad = call("POST", "/failsafe", "{\"conn_url\":\"x\"}");
+    assertEquals(400, bad.code());
+    assertEquals(1, actions.failsafeLeaders.size(), "a bad body changes nothing");
+    server.stop();
+
+    // on, but this node runs as primary: it refuses, so the caller cannot stay primary
+    start(threeNodes(Map.of("ttl", 30, "failsafe_mode", true)), "node1");
+    Reply refused = call("POST", "/failsafe", body);
+    assertEquals(500, refused.code());
+    assertEquals("Running as a leader", refused.body());
+    assertTrue(actions.failsafeLeaders.isEmpty());
+  }
+
+  @Test
   void restartCannotBeScheduledWhilePaused() throws Exception {
     start(threeNodes(Map.of("ttl", 30, "pause", true)), "node1");
     Reply r = call("POST", "/restart", "{\"schedule\":\"2030-01-01T10:00:00Z\"}");

@@ -100,6 +100,14 @@ public record DynamicConfig(
         List.copyOf(warnings));
   }
 
+  /**
+   * primary_race_backoff (seconds, default 0 = off): how long a replica whose WAL still arrives
+   * stays out of the leader race (§5.3 step 1).
+   */
+  public int primaryRaceBackoff() {
+    return Math.max(0, intOf(raw.get("primary_race_backoff"), 0));
+  }
+
   public boolean synchronous() {
     return !"off".equals(synchronousMode);
   }

@@ -85,11 +85,6 @@ public final class UnimplementedSettings {
               TRUE,
               Kind.PLANNED,
               "writes never wait for a synchronous standby"),
-          new Rule(
-              "failsafe_mode",
-              TRUE,
-              Kind.PLANNED,
-              "the leader demotes itself when it cannot reach etcd, as without failsafe mode"),
           new Rule("slots", NOT_EMPTY, Kind.PLANNED, SLOTS_INSTEAD),
           new Rule("permanent_slots", NOT_EMPTY, Kind.PLANNED, SLOTS_INSTEAD),
           new Rule("permanent_replication_slots", NOT_EMPTY, Kind.PLANNED, SLOTS_INSTEAD),
@@ -114,11 +109,6 @@ public final class UnimplementedSettings {
               POSITIVE,
               Kind.PLANNED,
               "the history key keeps every timeline"),
-          new Rule(
-              "primary_race_backoff",
-              POSITIVE,
-              Kind.PLANNED,
-              "replicas enter the leader race without waiting"),
           new Rule(
               "postgresql.recovery_conf",
               NOT_EMPTY,

@@ -193,7 +193,16 @@ public final class EtcdDcs implements Dcs {
     TxnResponse check =
         await(kv().txn().If(ours).Then(Op.get(leader, GetOption.DEFAULT)).commit(), deadline);
     if (!check.isSucceeded()) {
-      return false;
+      // §4 "update leader": a key that is gone (our old lease expired, e.g. while etcd was
+      // unreachable and failsafe mode kept us primary) is created again if nobody else holds it
+      return withLease(
+              deadline,
+              lease ->
+                  kv().txn()
+                      .If(new Cmp(leader, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
+                      .Then(Op.put(leader, bytes(memberName), withLease(lease)))
+                      .commit())
+          .isSucceeded();
     }
     List<KeyValue> found = check.getGetResponses().get(0).getKvs();
     if (!found.isEmpty() && found.get(0).getLease() == leaseId) {

@@ -56,10 +56,7 @@ class UnimplementedSettingsTest {
             "bootstrap.dcs.synchronous_mode: quorum is not implemented yet: replication stays"
                 + " asynchronous and a failover can lose acknowledged commits"),
         row("bootstrap:\n  dcs:\n    synchronous_mode: off\n    failsafe_mode: false\n"),
-        row(
-            "bootstrap:\n  dcs:\n    failsafe_mode: true\n",
-            "bootstrap.dcs.failsafe_mode: true is not implemented yet: the leader demotes itself"
-                + " when it cannot reach etcd, as without failsafe mode"),
+        row("bootstrap:\n  dcs:\n    failsafe_mode: true\n"),
         row(
             "bootstrap:\n  dcs:\n    standby_cluster:\n      host: 10.1.0.1\n      port: 5432\n",
             "bootstrap.dcs.standby_cluster (host, port) is not implemented yet: this cluster runs"
@@ -209,8 +206,6 @@ class UnimplementedSettingsTest {
         List.of(
             "synchronous_mode: on is not implemented yet: replication stays asynchronous and a"
                 + " failover can lose acknowledged commits",
-            "failsafe_mode: true is not implemented yet: the leader demotes itself when it cannot"
-                + " reach etcd, as without failsafe mode",
             "postgresql.pg_ident: [m s u] is not implemented yet: pg_ident.conf is left as it is"),
         d.warnings());
     assertEquals(

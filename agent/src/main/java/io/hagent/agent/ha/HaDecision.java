@@ -1,5 +1,6 @@
 package io.hagent.agent.ha;
 
+import io.hagent.agent.callbacks.CallbackAction;
 import io.hagent.agent.ha.Effect.AcquireLeader;
 import io.hagent.agent.ha.Effect.CancelTask;
 import io.hagent.agent.ha.Effect.ClaimInitialize;
@@ -45,6 +46,11 @@ public final class HaDecision {
       Set.of("in production", "in crash recovery", "shutting down", "shut down");
 
   private HaDecision() {}
+
+  /** Whether the (stopped) data directory was last run as a primary, by its control data. */
+  static boolean stoppedAsPrimary(LocalState pg) {
+    return pg.controlState() != null && PRIMARY_CONTROL_STATES.contains(pg.controlState());
+  }
 
   public static Plan decide(HaInput in) {
     Cluster cluster = in.cluster();
@@ -98,7 +104,8 @@ public final class HaDecision {
           .then(new Log("Demoting primary during " + action))
           .then(new CancelTask())
           .then(new Effect.ForgetLease())
-          .then(new Stop(StopMode.IMMEDIATE, false, 30));
+          .then(new Stop(StopMode.IMMEDIATE, false, 30))
+          .then(Plans.STOPPED_PRIMARY);
     }
     if (in.cluster() != null && in.cluster().isUnlocked()) {
       return Plan.none("not healthy enough for leader race");
@@ -138,6 +145,7 @@ public final class HaDecision {
           .then(
               new Effect.Start(false, leader.get(), in.local().pgCtlTimeout()),
               Plan.of(Kind.START_REPLICA, "failed to start postgres"))
+          .then(new Effect.Callback(CallbackAction.ON_START, Role.REPLICA))
           .then(new Log("bootstrapped from " + from));
     }
     if (cluster.isUnlocked() && cluster.initialize() == null && in.canBootstrap()) {
@@ -153,6 +161,7 @@ public final class HaDecision {
                   .then(new RemoveDataDirectory())
                   .then(new ExitFatal("Failed to bootstrap cluster")))
           .then(new FinishBootstrap())
+          .then(new Effect.Callback(CallbackAction.ON_START, Role.PRIMARY))
           .then(new Log("initialized a new cluster"));
     }
     return Plan.none("waiting for leader to bootstrap");
@@ -210,7 +219,7 @@ public final class HaDecision {
       return Plan.none("postgres is not running");
     }
     if (holder) {
-      if (pg.controlState() != null && PRIMARY_CONTROL_STATES.contains(pg.controlState())) {
+      if (stoppedAsPrimary(pg)) {
         // §5.7 step 1: primary_start_timeout 0 means "fail over at once rather than restart".
         if (in.config().primaryStartTimeout() == 0 && failoverPossible(in, cluster)) {
           return Plans.demote(
@@ -315,6 +324,7 @@ public final class HaDecision {
                     Role.DEMOTED,
                     List.of())
                 .then(new Stop(StopMode.IMMEDIATE, false, 30))
+                .then(Plans.STOPPED_PRIMARY)
             : Plan.of(Kind.FOLLOW, "following new leader after trying and failing to obtain lock")
                 .then(new WakeLoop());
     Plan won =

@@ -95,16 +95,34 @@ public record HaInput(
    * @param pgCtlTimeout seconds to wait for PostgreSQL to start as a replica
    * @param removeOnRewindFailure remove_data_directory_on_rewind_failure
    * @param removeOnDivergedTimelines remove_data_directory_on_diverged_timelines
+   * @param prePromote a pre_promote script is configured (it runs before every promotion)
+   * @param prePromoteBackoff pre_promote failed less than a TTL ago: stay out of the leader race
    */
   public record LocalSettings(
-      int pgCtlTimeout, boolean removeOnRewindFailure, boolean removeOnDivergedTimelines) {
+      int pgCtlTimeout,
+      boolean removeOnRewindFailure,
+      boolean removeOnDivergedTimelines,
+      boolean prePromote,
+      boolean prePromoteBackoff) {
     public static final LocalSettings DEFAULTS = new LocalSettings(60, false, false);
 
+    public LocalSettings(
+        int pgCtlTimeout, boolean removeOnRewindFailure, boolean removeOnDivergedTimelines) {
+      this(pgCtlTimeout, removeOnRewindFailure, removeOnDivergedTimelines, false, false);
+    }
+
     public static LocalSettings of(io.hagent.common.config.PostgresqlConfig pg) {
+      return of(pg, false);
+    }
+
+    public static LocalSettings of(
+        io.hagent.common.config.PostgresqlConfig pg, boolean prePromoteBackoff) {
       return new LocalSettings(
           pg.pgCtlTimeout(),
           pg.removeDataDirectoryOnRewindFailure(),
-          pg.removeDataDirectoryOnDivergedTimelines());
+          pg.removeDataDirectoryOnDivergedTimelines(),
+          pg.prePromote() != null && !pg.prePromote().isBlank(),
+          prePromoteBackoff);
     }
   }
 }

@@ -84,6 +84,12 @@ final class LeaderRace {
     if (in.tags().nofailover()) {
       return false;
     }
+    if (in.local().prePromoteBackoff()) {
+      notes.add(
+          "backoff: skip leader race after pre_promote script failure and releasing the lock"
+              + " voluntarily");
+      return false;
+    }
     String formerLeader = null;
     Failover failover = cluster.failover();
     if (failover != null && !failover.isEmpty()) {

@@ -174,6 +174,9 @@ final class PlanExecutor {
     if (e instanceof Effect.Start) {
       return "starting";
     }
+    if (e instanceof Effect.PrePromote) {
+      return "promote";
+    }
     return e.getClass().getSimpleName().toLowerCase();
   }
 
@@ -241,6 +244,13 @@ final class PlanExecutor {
     if (effect instanceof Effect.Checkpoint) {
       pg.checkpoint();
       return true;
+    }
+    if (effect instanceof Effect.Callback c) {
+      pg.callback(c.action(), c.role().patroniName());
+      return true;
+    }
+    if (effect instanceof Effect.PrePromote) {
+      return pg.prePromote();
     }
     if (effect instanceof Effect.Promote p) {
       return pg.promote(p.timeoutSeconds());

@@ -114,6 +114,10 @@ final class ConfFiles {
     writeAtomically(hbaFile(), HEADER + String.join("\n", lines) + "\n");
   }
 
+  void writeIdent(List<String> lines) throws IOException {
+    writeAtomically(identFile(), HEADER + String.join("\n", lines) + "\n");
+  }
+
   void appendHba(List<String> lines) throws IOException {
     String existing = Files.exists(hbaFile()) ? Files.readString(hbaFile()) : "";
     writeAtomically(hbaFile(), existing + "\n" + String.join("\n", lines) + "\n");

@@ -1,5 +1,6 @@
 package io.hagent.agent.postgres;
 
+import io.hagent.agent.callbacks.CallbackAction;
 import io.hagent.common.cluster.HostPort;
 import io.hagent.common.cluster.Member;
 import io.hagent.common.config.Credentials;
@@ -131,7 +132,9 @@ final class ConfigWriter {
     ProcessRunner.Result r = pg.pgCtl().reload();
     if (!r.ok()) {
       LOG.warn("pg_ctl reload failed: {}", r.tail());
+      return;
     }
+    pg.callbacks().call(CallbackAction.ON_RELOAD, pg.files().isStandby() ? "replica" : "primary");
   }
 
   /** Writes postgresql.conf, pg_hba.conf, standby.signal and pgpass for the given role. */
@@ -168,12 +171,34 @@ final class ConfigWriter {
     if (hba != null) {
       pg.files().writeHba(hba);
     }
+    List<String> ident = localOrDynamicIdent(dynamic);
+    if (ident != null) {
+      pg.files().writeIdent(ident);
+    }
     pg.files().setStandby(!asPrimary);
   }
 
   /** postgresql.pg_hba of the local config, else of the dynamic one; null: neither sets it. */
   List<String> localOrDynamicHba(DynamicConfig dynamic) {
     return pg.pg().pgHba() != null ? pg.pg().pgHba() : dynamic.pgHba();
+  }
+
+  /**
+   * postgresql.pg_ident of the local config, else of the dynamic one, as Patroni takes pg_hba;
+   * null: neither sets it, and pg_ident.conf is left as it is.
+   */
+  List<String> localOrDynamicIdent(DynamicConfig dynamic) {
+    List<String> local = identLines(pg.config().raw());
+    return local != null ? local : identLines(dynamic.raw());
+  }
+
+  private static List<String> identLines(Map<String, Object> root) {
+    if (root != null
+        && root.get("postgresql") instanceof Map<?, ?> section
+        && section.get("pg_ident") instanceof List<?> lines) {
+      return lines.stream().map(String::valueOf).toList();
+    }
+    return null;
   }
 
   /** primary_conninfo, primary_slot_name, recovery_target_timeline and recovery_conf (§5.4). */

@@ -130,7 +130,6 @@ public final class UnimplementedSettings {
           roleVariantRule("postgresql.pg_hba_primary"),
           roleVariantRule("postgresql.pg_hba_replica"),
           roleVariantRule("postgresql.pg_hba_standby_leader"),
-          identRule("postgresql.pg_ident"),
           identRule("postgresql.pg_ident_primary"),
           identRule("postgresql.pg_ident_replica"),
           identRule("postgresql.pg_ident_standby_leader"));
@@ -153,17 +152,6 @@ public final class UnimplementedSettings {
               UnimplementedSettings::otherThanBasebackup,
               Kind.PLANNED,
               "replicas are always created with pg_basebackup"),
-          new Rule("postgresql.callbacks", NOT_EMPTY, Kind.PLANNED, "the scripts are never run"),
-          new Rule(
-              "postgresql.pre_promote",
-              NOT_EMPTY,
-              Kind.PLANNED,
-              "a replica promotes without running the fencing script"),
-          new Rule(
-              "postgresql.before_stop",
-              NOT_EMPTY,
-              Kind.PLANNED,
-              "PostgreSQL is stopped without running the script"),
           new Rule(
               "postgresql.rewind", NOT_EMPTY, Kind.PLANNED, "pg_rewind runs without these options"),
           new Rule(

@@ -91,22 +91,16 @@ class UnimplementedSettingsTest {
             "postgresql.create_replica_methods: [pgbackrest, basebackup] is not implemented yet:"
                 + " replicas are always created with pg_basebackup"),
         row("  create_replica_methods: [basebackup]\n"),
-        row(
-            "  callbacks:\n    on_start: /bin/cb\n    on_role_change: /bin/cb\n",
-            "postgresql.callbacks (on_start, on_role_change) is not implemented yet: the scripts"
-                + " are never run"),
-        row(
-            "  pre_promote: /usr/local/bin/fence\n  before_stop: /usr/local/bin/drain\n",
-            "postgresql.pre_promote: /usr/local/bin/fence is not implemented yet: a replica"
-                + " promotes without running the fencing script",
-            "postgresql.before_stop: /usr/local/bin/drain is not implemented yet: PostgreSQL is"
-                + " stopped without running the script"),
+        row("  callbacks:\n    on_start: /bin/cb\n    on_role_change: /bin/cb\n"),
+        row("  pre_promote: /usr/local/bin/fence\n  before_stop: /usr/local/bin/drain\n"),
         row(
             "  use_unix_socket: true\n  pg_ident:\n    - map1 sys1 pg1\n",
             "postgresql.use_unix_socket: true is not implemented yet: hagent connects to"
-                + " PostgreSQL over TCP (the first listen address)",
-            "postgresql.pg_ident: [map1 sys1 pg1] is not implemented yet: pg_ident.conf is left"
-                + " as it is"),
+                + " PostgreSQL over TCP (the first listen address)"),
+        row(
+            "  pg_ident_replica:\n    - map1 sys1 pg1\n",
+            "postgresql.pg_ident_replica: [map1 sys1 pg1] is not implemented yet: pg_ident.conf"
+                + " is left as it is"),
         row(
             "  parameters:\n    max_connections: 500\n    work_mem: 8MB\n",
             "postgresql.parameters.max_connections: 500 is ignored here, as by Patroni: set it in"
@@ -210,8 +204,7 @@ class UnimplementedSettingsTest {
             "synchronous_mode: on is not implemented yet: replication stays asynchronous and a"
                 + " failover can lose acknowledged commits",
             "failsafe_mode: true is not implemented yet: the leader demotes itself when it cannot"
-                + " reach etcd, as without failsafe mode",
-            "postgresql.pg_ident: [m s u] is not implemented yet: pg_ident.conf is left as it is"),
+                + " reach etcd, as without failsafe mode"),
         d.warnings());
     assertEquals(
         List.of(),

@@ -49,7 +49,11 @@ public sealed interface Effect {
   /** Writes the given system ID into a missing initialize key. */
   record WriteInitialize(String sysid) implements Effect {}
 
-  /** pg_basebackup from {@code source}, standby configuration following {@code leader}. */
+  /**
+   * Creates a replica with create_replica_methods (pg_basebackup or a custom command) from {@code
+   * source}, standby configuration following {@code leader}; both null: without a leader, by the
+   * methods marked no_leader (restore from a backup).
+   */
   record Clone(Member source, Member leader) implements Effect {
     @Override
     public boolean isLong() {

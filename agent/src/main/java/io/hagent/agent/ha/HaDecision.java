@@ -164,7 +164,27 @@ public final class HaDecision {
           .then(new Effect.Callback(CallbackAction.ON_START, Role.PRIMARY))
           .then(new Log("initialized a new cluster"));
     }
+    if (in.local().replicaWithoutLeader() && !"".equals(cluster.initialize())) {
+      // no leader, but a create_replica_methods entry restores from a backup (no_leader);
+      // "" is a bootstrap in progress elsewhere, as Patroni's concurrent_bootstrap
+      return withoutLeader(in);
+    }
     return Plan.none("waiting for leader to bootstrap");
+  }
+
+  private static Plan withoutLeader(HaInput in) {
+    return Plan.of(Kind.CLONE, "trying to bootstrap (without leader)")
+        .withRole(Role.REPLICA)
+        .then(
+            new Effect.Clone(null, null),
+            Plan.of(Kind.CLONE, "failed to bootstrap (without leader)")
+                .withRole(Role.UNINITIALIZED)
+                .then(new RemoveDataDirectory()))
+        .then(
+            new Effect.Start(false, null, in.local().pgCtlTimeout()),
+            Plan.of(Kind.START_REPLICA, "failed to start postgres"))
+        .then(new Effect.Callback(CallbackAction.ON_START, Role.REPLICA))
+        .then(new Log("bootstrapped (without leader)"));
   }
 
   /** A running replica tagged clonefrom (other than us and the leader), if any. */

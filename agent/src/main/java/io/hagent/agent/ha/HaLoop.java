@@ -452,8 +452,7 @@ public final class HaLoop {
                 Instant.now(clock))
             .withLocal(
                 HaInput.LocalSettings.of(
-                    config.postgresql(),
-                    pg.prePromoteFailedWithin(java.time.Duration.ofSeconds(dyn.ttl()))))
+                    config, pg.prePromoteFailedWithin(java.time.Duration.ofSeconds(dyn.ttl()))))
             .withRewind(rewindCheck(cluster, local, lock, paused, busy, dyn))
             .busyWith(busy);
     Plan plan = HaDecision.decide(input);

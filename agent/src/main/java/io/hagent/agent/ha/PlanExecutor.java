@@ -162,6 +162,9 @@ final class PlanExecutor {
       return "bootstrap";
     }
     if (e instanceof Effect.Clone c) {
+      if (c.source() == null) {
+        return "bootstrap (without leader)";
+      }
       return "bootstrap from "
           + (c.source().name().equals(c.leader().name()) ? "leader" : "replica")
           + " '"

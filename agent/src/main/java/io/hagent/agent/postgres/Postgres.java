@@ -28,8 +28,10 @@ public interface Postgres {
   boolean bootstrap(DynamicConfig config);
 
   /**
-   * Creates a replica: pg_basebackup from {@code source} into the (empty) data directory, then
-   * writes the standby configuration following {@code leader}. Does not start it.
+   * Creates a replica with create_replica_methods, tried in order (pg_basebackup from {@code
+   * source}, or a custom command), into the (empty) data directory, then writes the standby
+   * configuration following {@code leader}. {@code source} null: no leader, only the methods marked
+   * no_leader run. Does not start it.
    */
   boolean cloneFrom(Member source, Member leader, DynamicConfig config);
 

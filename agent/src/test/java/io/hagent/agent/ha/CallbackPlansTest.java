@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class CallbackPlansTest {
 
   static final HaInput.LocalSettings WITH_PRE_PROMOTE =
-      new HaInput.LocalSettings(60, false, false, true, false);
+      new HaInput.LocalSettings(60, false, false, true, false, false);
 
   /** The callbacks of a plan, in order, as "action role". */
   static List<String> callbacks(Plan p) {
@@ -119,7 +119,8 @@ class CallbackPlansTest {
             .input();
     assertEquals(Kind.ACQUIRE_LOCK, HaDecision.decide(in).kind(), "healthy otherwise");
     Plan p =
-        HaDecision.decide(in.withLocal(new HaInput.LocalSettings(60, false, false, true, true)));
+        HaDecision.decide(
+            in.withLocal(new HaInput.LocalSettings(60, false, false, true, true, false)));
     assertEquals(Kind.FOLLOW, p.kind());
     assertEquals("following a different leader because i am not the healthiest node", p.message());
     assertTrue(p.notes().get(0).startsWith("backoff: skip leader race after pre_promote"));

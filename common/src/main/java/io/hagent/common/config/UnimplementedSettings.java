@@ -143,16 +143,6 @@ public final class UnimplementedSettings {
               Kind.PLANNED,
               "a new cluster is bootstrapped with initdb"),
           new Rule(
-              "postgresql.create_replica_methods",
-              UnimplementedSettings::otherThanBasebackup,
-              Kind.PLANNED,
-              "replicas are always created with pg_basebackup"),
-          new Rule(
-              "postgresql.create_replica_method",
-              UnimplementedSettings::otherThanBasebackup,
-              Kind.PLANNED,
-              "replicas are always created with pg_basebackup"),
-          new Rule(
               "postgresql.rewind", NOT_EMPTY, Kind.PLANNED, "pg_rewind runs without these options"),
           new Rule(
               "postgresql.custom_conf",
@@ -342,16 +332,6 @@ public final class UnimplementedSettings {
       return !c.isEmpty();
     }
     return v != null && !String.valueOf(v).isBlank();
-  }
-
-  private static boolean otherThanBasebackup(Object v) {
-    List<String> methods =
-        v instanceof Collection<?> c
-            ? c.stream().map(String::valueOf).toList()
-            : List.of(String.valueOf(v).split(","));
-    return methods.stream()
-        .map(String::trim)
-        .anyMatch(m -> !m.isEmpty() && !m.equals("basebackup"));
   }
 
   /** YAML 1.1 reads {@code mode: off} as false. */

@@ -23,7 +23,6 @@ class PatroniAllKeysTest {
     assertEquals(
         List.of(
             "bootstrap.method: wal_g is not implemented yet",
-            "postgresql.create_replica_methods: [pgbackrest, basebackup] is not implemented yet",
             "postgresql.custom_conf: /etc/patroni/postgresql.custom.conf is not implemented yet",
             "postgresql.use_unix_socket: true is not implemented yet",
             "postgresql.use_unix_socket_repl: true is not implemented yet",

@@ -87,9 +87,7 @@ class UnimplementedSettingsTest {
                 + " only the local postgresql.recovery_conf is written"),
         row(
             "  create_replica_methods: [pgbackrest, basebackup]\n"
-                + "  pgbackrest:\n    command: /usr/bin/pgbackrest restore\n",
-            "postgresql.create_replica_methods: [pgbackrest, basebackup] is not implemented yet:"
-                + " replicas are always created with pg_basebackup"),
+                + "  pgbackrest:\n    command: /usr/bin/pgbackrest restore\n"),
         row("  create_replica_methods: [basebackup]\n"),
         row("  callbacks:\n    on_start: /bin/cb\n    on_role_change: /bin/cb\n"),
         row("  pre_promote: /usr/local/bin/fence\n  before_stop: /usr/local/bin/drain\n"),

@@ -53,6 +53,21 @@ final class ConfFiles {
     return configDir.resolve("pg_ident.conf");
   }
 
+  Path recoverySignal() {
+    return dataDir.resolve("recovery.signal");
+  }
+
+  /** recovery.signal: targeted archive recovery without standby mode (custom bootstrap). */
+  void setRecoverySignal(boolean wanted) throws IOException {
+    if (wanted) {
+      if (!Files.exists(recoverySignal())) {
+        writeAtomically(recoverySignal(), "");
+      }
+    } else {
+      Files.deleteIfExists(recoverySignal());
+    }
+  }
+
   Path standbySignal() {
     return dataDir.resolve("standby.signal");
   }

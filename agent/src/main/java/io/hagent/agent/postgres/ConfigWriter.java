@@ -156,7 +156,23 @@ final class ConfigWriter {
     writeFiles(false, recovery, dynamic);
   }
 
+  /**
+   * Custom bootstrap: postgresql.conf as a primary's plus {@code recovery} (the method's
+   * recovery_conf, or nothing); the signal files are the caller's.
+   */
+  void writeForRecovery(Map<String, String> recovery, DynamicConfig dynamic) throws IOException {
+    writeFiles(true, recovery, dynamic, false);
+    following = null;
+    writePgpass(null);
+  }
+
   private void writeFiles(boolean asPrimary, Map<String, String> recovery, DynamicConfig dynamic)
+      throws IOException {
+    writeFiles(asPrimary, recovery, dynamic, true);
+  }
+
+  private void writeFiles(
+      boolean asPrimary, Map<String, String> recovery, DynamicConfig dynamic, boolean signal)
       throws IOException {
     ParameterBuilder.Effective effective =
         ParameterBuilder.build(
@@ -175,7 +191,9 @@ final class ConfigWriter {
     if (ident != null) {
       pg.files().writeIdent(ident);
     }
-    pg.files().setStandby(!asPrimary);
+    if (signal) {
+      pg.files().setStandby(!asPrimary);
+    }
   }
 
   /** postgresql.pg_hba of the local config, else of the dynamic one; null: neither sets it. */

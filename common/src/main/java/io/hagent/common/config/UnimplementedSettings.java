@@ -138,11 +138,6 @@ public final class UnimplementedSettings {
   static final List<Rule> LOCAL =
       List.of(
           new Rule(
-              "bootstrap.method",
-              v -> !"initdb".equals(String.valueOf(v).trim()),
-              Kind.PLANNED,
-              "a new cluster is bootstrapped with initdb"),
-          new Rule(
               "postgresql.rewind", NOT_EMPTY, Kind.PLANNED, "pg_rewind runs without these options"),
           new Rule(
               "postgresql.custom_conf",

@@ -22,7 +22,6 @@ class PatroniAllKeysTest {
     // checked in UnimplementedSettingsTest.
     assertEquals(
         List.of(
-            "bootstrap.method: wal_g is not implemented yet",
             "postgresql.custom_conf: /etc/patroni/postgresql.custom.conf is not implemented yet",
             "postgresql.use_unix_socket: true is not implemented yet",
             "postgresql.use_unix_socket_repl: true is not implemented yet",

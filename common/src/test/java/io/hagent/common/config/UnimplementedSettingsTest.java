@@ -41,10 +41,7 @@ class UnimplementedSettingsTest {
 
   static Stream<Arguments> localSettings() {
     return Stream.of(
-        row(
-            "bootstrap:\n  method: wal_g\n  wal_g:\n    command: /bin/restore\n",
-            "bootstrap.method: wal_g is not implemented yet: a new cluster is bootstrapped with"
-                + " initdb"),
+        row("bootstrap:\n  method: wal_g\n  wal_g:\n    command: /bin/restore\n"),
         row("bootstrap:\n  method: initdb\n"),
         row(
             "bootstrap:\n  dcs:\n    synchronous_mode: true\n    synchronous_mode_strict: on\n",

@@ -54,7 +54,9 @@ final class ConfigWriter {
     Map<String, String> before = pg.files().readWrittenSettings();
     SortedMap<String, String> wanted = recoveryParams(leader, dynamic);
     boolean changed = false;
-    for (String key : List.of("primary_conninfo", "primary_slot_name", "restore_command")) {
+    List<String> keys = new ArrayList<>(List.of("primary_conninfo", "primary_slot_name"));
+    keys.addAll(wanted.keySet()); // recovery_conf, local or dynamic, changed or added
+    for (String key : keys) {
       if (!Objects.equals(before.get(key), wanted.get(key))) {
         changed = true;
       }
@@ -202,6 +204,25 @@ final class ConfigWriter {
   }
 
   /**
+   * postgresql.recovery_conf of the local config, else of the dynamic one (the local file wins, as
+   * Patroni merges them); null: neither sets it.
+   */
+  static Map<String, Object> recoveryConf(PostgresqlConfig local, DynamicConfig dynamic) {
+    if (local.recoveryConf() != null && !local.recoveryConf().isEmpty()) {
+      return local.recoveryConf();
+    }
+    if (dynamic != null
+        && dynamic.raw() != null
+        && dynamic.raw().get("postgresql") instanceof Map<?, ?> section
+        && section.get("recovery_conf") instanceof Map<?, ?> m) {
+      Map<String, Object> out = new java.util.LinkedHashMap<>();
+      m.forEach((k, v) -> out.put(String.valueOf(k), v));
+      return out;
+    }
+    return null;
+  }
+
+  /**
    * postgresql.pg_ident of the local config, else of the dynamic one, as Patroni takes pg_hba;
    * null: neither sets it, and pg_ident.conf is left as it is.
    */
@@ -223,15 +244,14 @@ final class ConfigWriter {
   private SortedMap<String, String> recoveryParams(Member follow, DynamicConfig dynamic) {
     PostgresqlConfig section = pg.pg();
     SortedMap<String, String> out = new TreeMap<>();
-    if (section.recoveryConf() != null) {
-      section
-          .recoveryConf()
-          .forEach(
-              (k, v) -> {
-                if (v != null) {
-                  out.put(k, ParameterBuilder.render(v));
-                }
-              });
+    Map<String, Object> recoveryConf = recoveryConf(section, dynamic);
+    if (recoveryConf != null) {
+      recoveryConf.forEach(
+          (k, v) -> {
+            if (v != null) {
+              out.put(k, ParameterBuilder.render(v));
+            }
+          });
     }
     HostPort leader = follow == null ? null : follow.hostPort();
     if (leader != null) {

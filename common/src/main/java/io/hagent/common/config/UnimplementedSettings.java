@@ -119,11 +119,6 @@ public final class UnimplementedSettings {
               POSITIVE,
               Kind.PLANNED,
               "replicas enter the leader race without waiting"),
-          new Rule(
-              "postgresql.recovery_conf",
-              NOT_EMPTY,
-              Kind.PLANNED,
-              "only the local postgresql.recovery_conf is written"),
           roleVariantRule("postgresql.parameters_primary"),
           roleVariantRule("postgresql.parameters_replica"),
           roleVariantRule("postgresql.parameters_standby_leader"),
@@ -224,15 +219,8 @@ public final class UnimplementedSettings {
   public static List<String> inLocal(Map<String, Object> tree) {
     List<String> out = new ArrayList<>();
     apply(LOCAL, tree, "", out);
-    // The postgresql rows hold for the local section too, but the local recovery_conf is written.
-    apply(
-        DYNAMIC.stream()
-            .filter(r -> r.path().startsWith("postgresql."))
-            .filter(r -> !r.path().equals("postgresql.recovery_conf"))
-            .toList(),
-        tree,
-        "",
-        out);
+    // The postgresql rows hold for the local section too.
+    apply(DYNAMIC.stream().filter(r -> r.path().startsWith("postgresql.")).toList(), tree, "", out);
     apply(DYNAMIC, DynamicConfig.mapOf(at(tree, "bootstrap")).get("dcs"), "bootstrap.dcs.", out);
     for (String key : tree.keySet()) { // in file order (TOLERATED is an unordered set)
       Object v = tree.get(key);

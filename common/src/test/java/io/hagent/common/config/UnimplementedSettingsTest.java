@@ -79,9 +79,7 @@ class UnimplementedSettingsTest {
         row("bootstrap:\n  dcs:\n    member_slots_ttl: 0\n"),
         row(
             "bootstrap:\n  dcs:\n    postgresql:\n      recovery_conf:\n"
-                + "        restore_command: cp /a/%f %p\n",
-            "bootstrap.dcs.postgresql.recovery_conf (restore_command) is not implemented yet:"
-                + " only the local postgresql.recovery_conf is written"),
+                + "        restore_command: cp /a/%f %p\n"),
         row(
             "  create_replica_methods: [pgbackrest, basebackup]\n"
                 + "  pgbackrest:\n    command: /usr/bin/pgbackrest restore\n"),

@@ -196,13 +196,17 @@ public final class CallbackRunner {
     return pb;
   }
 
-  /** Kills {@code p} and every descendant it has now (SIGKILL, as Patroni). */
+  /**
+   * Kills {@code p} and every descendant it has now (SIGKILL, as Patroni). The script first: a
+   * shell whose child died first would run its next command before its own end.
+   */
   private static void kill(Process p) {
     if (p == null) {
       return;
     }
-    p.descendants().forEach(ProcessHandle::destroyForcibly);
+    List<ProcessHandle> children = p.descendants().toList();
     p.destroyForcibly();
+    children.forEach(ProcessHandle::destroyForcibly);
     try {
       p.waitFor(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {

@@ -106,7 +106,7 @@ class CustomBootstrapScenarioTest {
               n -> Map.of(),
               (name, yaml) -> yaml.replace("\nbootstrap:\n", method));
       AgentNode leader = c.waitForHealthyCluster(BOOTSTRAP);
-      AgentNode replica = c.replicas().get(0);
+      AgentNode replica = c.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
       c.waitStreaming(replica, BOOTSTRAP);
 
       String args = Files.readString(base.resolve("restore-args")).strip();

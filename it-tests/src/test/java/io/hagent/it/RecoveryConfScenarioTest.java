@@ -32,7 +32,7 @@ class RecoveryConfScenarioTest {
   void dynamicRecoveryConfReachesTheReplica() throws Exception {
     ClusterFixture c = CLUSTER.cluster();
     AgentNode leader = c.waitForHealthyCluster(BOOTSTRAP);
-    AgentNode replica = c.replicas().get(0);
+    AgentNode replica = c.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
     String restore = "cp /nonexistent-archive/%f %p";
     String json =
         "{\"postgresql\":{\"recovery_conf\":{\"restore_command\":\""

@@ -64,7 +64,7 @@ class ReplicaWithoutLeaderScenarioTest {
               n -> Map.of(),
               (name, yaml) -> yaml.replace("\npostgresql:\n", methods));
       AgentNode leader = c.waitForHealthyCluster(BOOTSTRAP);
-      AgentNode replica = c.replicas().get(0);
+      AgentNode replica = c.nodes().stream().filter(n -> n != leader).findFirst().orElseThrow();
       assertTrue(
           Files.readString(replica.log()).contains("replica has been created using basebackup"),
           "without a backup the first method fails and basebackup is used");

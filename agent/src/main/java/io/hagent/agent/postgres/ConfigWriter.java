@@ -231,7 +231,7 @@ final class ConfigWriter {
     return local != null ? local : identLines(dynamic.raw());
   }
 
-  private static List<String> identLines(Map<String, Object> root) {
+  static List<String> identLines(Map<String, Object> root) {
     if (root != null
         && root.get("postgresql") instanceof Map<?, ?> section
         && section.get("pg_ident") instanceof List<?> lines) {

@@ -99,6 +99,7 @@ class CallbackPlansTest {
     Plan p = Plans.promote(in, Kind.PROMOTE, "promoted");
     assertEquals(0, indexOf(p, Effect.PrePromote.class));
     assertTrue(p.steps().get(0).effect().isLong(), "runs in the background, the key is renewed");
+    assertEquals("promote", PlanExecutor.actionName(new Effect.PrePromote()));
     Plan onFailure = p.steps().get(0).onFailure();
     assertEquals("Promotion cancelled because the pre-promote script failed", onFailure.message());
     assertEquals(Kind.RELEASE_LOCK, onFailure.kind());

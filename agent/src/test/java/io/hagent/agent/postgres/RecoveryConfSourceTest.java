@@ -33,6 +33,16 @@ class RecoveryConfSourceTest {
   }
 
   @Test
+  void pgIdentLinesAreReadFromAPostgresqlSection() {
+    assertEquals(
+        java.util.List.of("m1 sys pg"),
+        ConfigWriter.identLines(
+            Map.of("postgresql", Map.of("pg_ident", java.util.List.of("m1 sys pg")))));
+    assertNull(ConfigWriter.identLines(Map.of("postgresql", Map.of())));
+    assertNull(ConfigWriter.identLines(null));
+  }
+
+  @Test
   void theFileWins() {
     PostgresqlConfig p = local();
     PostgresqlConfig withLocal =

@@ -56,7 +56,18 @@ public final class ClusterFixture implements AutoCloseable {
   /** As {@link #start(ClusterSpec)}, with extra environment variables per node name. */
   public static ClusterFixture start(
       ClusterSpec spec, java.util.function.Function<String, Map<String, String>> envOf) {
-    return start(spec, envOf, false);
+    return start(spec, envOf, (name, yaml) -> yaml, false);
+  }
+
+  /**
+   * As {@link #start(ClusterSpec, java.util.function.Function)}, with each node's YAML passed
+   * through {@code editYaml} (node name, YAML) before its first start, e.g. to add callbacks.
+   */
+  public static ClusterFixture start(
+      ClusterSpec spec,
+      java.util.function.Function<String, Map<String, String>> envOf,
+      java.util.function.BinaryOperator<String> editYaml) {
+    return start(spec, envOf, editYaml, false);
   }
 
   /**
@@ -65,12 +76,13 @@ public final class ClusterFixture implements AutoCloseable {
    * #partition(AgentNode)} can cut it off. Tests and HAProxy still reach every node directly.
    */
   public static ClusterFixture startPartitionable(ClusterSpec spec) {
-    return start(spec, name -> Map.of(), true);
+    return start(spec, name -> Map.of(), (name, yaml) -> yaml, true);
   }
 
   private static ClusterFixture start(
       ClusterSpec spec,
       java.util.function.Function<String, Map<String, String>> envOf,
+      java.util.function.BinaryOperator<String> editYaml,
       boolean partitionable) {
     Path base;
     try {
@@ -129,6 +141,7 @@ public final class ClusterFixture implements AutoCloseable {
                   spec,
                   cluster.credentials);
         }
+        writeYaml(cfg, editYaml.apply(name, cfg.yaml()));
         cluster.nodes.add(new AgentNode(cfg, jar, envOf.apply(name)));
       }
       cluster.nodes.forEach(AgentNode::start);
@@ -149,6 +162,21 @@ public final class ClusterFixture implements AutoCloseable {
       System.err.println(cluster.logTails(60));
       cluster.close();
       throw e;
+    }
+  }
+
+  /** Writes the node's config file as AgentNode.start would (which keeps an existing one). */
+  private static void writeYaml(NodeConfig cfg, String yaml) {
+    try {
+      Files.createDirectories(
+          cfg.dir(),
+          java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+              java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+      Files.writeString(cfg.configFile(), yaml);
+      Files.setPosixFilePermissions(
+          cfg.configFile(), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 

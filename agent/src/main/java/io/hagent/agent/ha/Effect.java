@@ -1,5 +1,6 @@
 package io.hagent.agent.ha;
 
+import io.hagent.agent.callbacks.CallbackAction;
 import io.hagent.agent.node.Role;
 import io.hagent.agent.postgres.Postgres.StopMode;
 import io.hagent.common.cluster.Member;
@@ -48,7 +49,11 @@ public sealed interface Effect {
   /** Writes the given system ID into a missing initialize key. */
   record WriteInitialize(String sysid) implements Effect {}
 
-  /** pg_basebackup from {@code source}, standby configuration following {@code leader}. */
+  /**
+   * Creates a replica with create_replica_methods (pg_basebackup or a custom command) from {@code
+   * source}, standby configuration following {@code leader}; both null: without a leader, by the
+   * methods marked no_leader (restore from a backup).
+   */
   record Clone(Member source, Member leader) implements Effect {
     @Override
     public boolean isLong() {
@@ -80,6 +85,23 @@ public sealed interface Effect {
 
   /** CHECKPOINT while still serving, so that the shutdown checkpoint is short. Never fails. */
   record Checkpoint() implements Effect {}
+
+  /**
+   * Starts the {@code postgresql.callbacks} script of {@code action} with {@code role} (§3.5) and
+   * does not wait for it. Never fails: a missing or broken script is only logged.
+   */
+  record Callback(CallbackAction action, Role role) implements Effect {}
+
+  /**
+   * Runs the pre_promote fencing script and waits for it; fails on a non-zero exit, and the plan
+   * then gives the leader key up (Patroni). Long: the loop keeps renewing the key meanwhile.
+   */
+  record PrePromote() implements Effect {
+    @Override
+    public boolean isLong() {
+      return true;
+    }
+  }
 
   /** Promotes the running standby. */
   record Promote(int timeoutSeconds) implements Effect {}

@@ -1,5 +1,6 @@
 package io.hagent.agent.ha;
 
+import io.hagent.agent.callbacks.CallbackAction;
 import io.hagent.agent.ha.Effect.AcquireLeader;
 import io.hagent.agent.ha.Effect.CancelTask;
 import io.hagent.agent.ha.Effect.ClaimInitialize;
@@ -45,6 +46,11 @@ public final class HaDecision {
       Set.of("in production", "in crash recovery", "shutting down", "shut down");
 
   private HaDecision() {}
+
+  /** Whether the (stopped) data directory was last run as a primary, by its control data. */
+  static boolean stoppedAsPrimary(LocalState pg) {
+    return pg.controlState() != null && PRIMARY_CONTROL_STATES.contains(pg.controlState());
+  }
 
   public static Plan decide(HaInput in) {
     Cluster cluster = in.cluster();
@@ -98,7 +104,8 @@ public final class HaDecision {
           .then(new Log("Demoting primary during " + action))
           .then(new CancelTask())
           .then(new Effect.ForgetLease())
-          .then(new Stop(StopMode.IMMEDIATE, false, 30));
+          .then(new Stop(StopMode.IMMEDIATE, false, 30))
+          .then(Plans.STOPPED_PRIMARY);
     }
     if (in.cluster() != null && in.cluster().isUnlocked()) {
       return Plan.none("not healthy enough for leader race");
@@ -142,6 +149,7 @@ public final class HaDecision {
           .then(
               new Effect.Start(false, leader.get(), in.local().pgCtlTimeout()),
               Plan.of(Kind.START_REPLICA, "failed to start postgres"))
+          .then(new Effect.Callback(CallbackAction.ON_START, Role.REPLICA))
           .then(new Log("bootstrapped from " + from));
     }
     if (cluster.isUnlocked() && cluster.initialize() == null && in.canBootstrap()) {
@@ -157,9 +165,30 @@ public final class HaDecision {
                   .then(new RemoveDataDirectory())
                   .then(new ExitFatal("Failed to bootstrap cluster")))
           .then(new FinishBootstrap())
+          .then(new Effect.Callback(CallbackAction.ON_START, Role.PRIMARY))
           .then(new Log("initialized a new cluster"));
     }
+    if (in.local().replicaWithoutLeader() && !"".equals(cluster.initialize())) {
+      // no leader, but a create_replica_methods entry restores from a backup (no_leader);
+      // "" is a bootstrap in progress elsewhere, as Patroni's concurrent_bootstrap
+      return withoutLeader(in);
+    }
     return Plan.none("waiting for leader to bootstrap");
+  }
+
+  private static Plan withoutLeader(HaInput in) {
+    return Plan.of(Kind.CLONE, "trying to bootstrap (without leader)")
+        .withRole(Role.REPLICA)
+        .then(
+            new Effect.Clone(null, null),
+            Plan.of(Kind.CLONE, "failed to bootstrap (without leader)")
+                .withRole(Role.UNINITIALIZED)
+                .then(new RemoveDataDirectory()))
+        .then(
+            new Effect.Start(false, null, in.local().pgCtlTimeout()),
+            Plan.of(Kind.START_REPLICA, "failed to start postgres"))
+        .then(new Effect.Callback(CallbackAction.ON_START, Role.REPLICA))
+        .then(new Log("bootstrapped (without leader)"));
   }
 
   /** A running replica tagged clonefrom (other than us and the leader), if any. */
@@ -214,7 +243,7 @@ public final class HaDecision {
       return Plan.none("postgres is not running");
     }
     if (holder) {
-      if (pg.controlState() != null && PRIMARY_CONTROL_STATES.contains(pg.controlState())) {
+      if (stoppedAsPrimary(pg)) {
         // §5.7 step 1: primary_start_timeout 0 means "fail over at once rather than restart".
         if (in.config().primaryStartTimeout() == 0 && failoverPossible(in, cluster)) {
           return Plans.demote(
@@ -319,6 +348,7 @@ public final class HaDecision {
                     Role.DEMOTED,
                     List.of())
                 .then(new Stop(StopMode.IMMEDIATE, false, 30))
+                .then(Plans.STOPPED_PRIMARY)
             : Plan.of(Kind.FOLLOW, "following new leader after trying and failing to obtain lock")
                 .then(new WakeLoop());
     Plan won =

@@ -191,16 +191,38 @@ public record HaInput(
    * @param pgCtlTimeout seconds to wait for PostgreSQL to start as a replica
    * @param removeOnRewindFailure remove_data_directory_on_rewind_failure
    * @param removeOnDivergedTimelines remove_data_directory_on_diverged_timelines
+   * @param prePromote a pre_promote script is configured (it runs before every promotion)
+   * @param prePromoteBackoff pre_promote failed less than a TTL ago: stay out of the leader race
+   * @param replicaWithoutLeader a create_replica_methods entry works without a leader (no_leader)
    */
   public record LocalSettings(
-      int pgCtlTimeout, boolean removeOnRewindFailure, boolean removeOnDivergedTimelines) {
+      int pgCtlTimeout,
+      boolean removeOnRewindFailure,
+      boolean removeOnDivergedTimelines,
+      boolean prePromote,
+      boolean prePromoteBackoff,
+      boolean replicaWithoutLeader) {
     public static final LocalSettings DEFAULTS = new LocalSettings(60, false, false);
 
-    public static LocalSettings of(io.hagent.common.config.PostgresqlConfig pg) {
+    public LocalSettings(
+        int pgCtlTimeout, boolean removeOnRewindFailure, boolean removeOnDivergedTimelines) {
+      this(pgCtlTimeout, removeOnRewindFailure, removeOnDivergedTimelines, false, false, false);
+    }
+
+    public static LocalSettings of(io.hagent.common.config.HagentConfig config) {
+      return of(config, false);
+    }
+
+    public static LocalSettings of(
+        io.hagent.common.config.HagentConfig config, boolean prePromoteBackoff) {
+      io.hagent.common.config.PostgresqlConfig pg = config.postgresql();
       return new LocalSettings(
           pg.pgCtlTimeout(),
           pg.removeDataDirectoryOnRewindFailure(),
-          pg.removeDataDirectoryOnDivergedTimelines());
+          pg.removeDataDirectoryOnDivergedTimelines(),
+          pg.prePromote() != null && !pg.prePromote().isBlank(),
+          prePromoteBackoff,
+          io.hagent.agent.postgres.ReplicaImaging.canCreateWithoutLeader(config));
     }
   }
 }

@@ -524,7 +524,9 @@ public final class HaLoop {
                 peerStatus,
                 config.bootstrap() != null && !config.tagView().nofailover(),
                 Instant.now(clock))
-            .withLocal(HaInput.LocalSettings.of(config.postgresql()))
+            .withLocal(
+                HaInput.LocalSettings.of(
+                    config, pg.prePromoteFailedWithin(java.time.Duration.ofSeconds(dyn.ttl()))))
             .withRewind(rewindCheck(cluster, local, lock, paused, busy, dyn))
             .busyWith(busy)
             .withFailsafe(failsafeCheck)
@@ -611,7 +613,8 @@ public final class HaLoop {
       }
       boolean pgChanged =
           !Objects.equals(fresh.parameters(), dynamic.parameters())
-              || !Objects.equals(fresh.pgHba(), dynamic.pgHba());
+              || !Objects.equals(fresh.pgHba(), dynamic.pgHba())
+              || !Objects.equals(pgIdent(fresh), pgIdent(dynamic));
       dynamic = fresh;
       lease.setTtlSeconds(fresh.ttl());
       if (pgChanged && local.running()) {
@@ -619,6 +622,11 @@ public final class HaLoop {
       }
     }
     return dynamic;
+  }
+
+  /** postgresql.pg_ident of a dynamic configuration (null if unset). */
+  private static Object pgIdent(DynamicConfig dyn) {
+    return dyn.raw().get("postgresql") instanceof Map<?, ?> m ? m.get("pg_ident") : null;
   }
 
   /**

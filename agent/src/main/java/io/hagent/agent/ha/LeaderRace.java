@@ -76,6 +76,12 @@ final class LeaderRace {
 
   /** §5.6 is_healthiest_node(); appends the reason to {@code notes} when the answer is no. */
   static boolean isHealthiest(HaInput in, Cluster cluster, LocalState pg, List<String> notes) {
+    if (in.local().prePromoteBackoff()) {
+      notes.add(
+          "backoff: skip leader race after pre_promote script failure and releasing the lock"
+              + " voluntarily");
+      return false;
+    }
     if (pg.isPrimary()) {
       Integer tl = pg.timeline();
       int clusterTl = cluster.historyTimeline();

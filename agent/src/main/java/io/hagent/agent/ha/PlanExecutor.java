@@ -162,6 +162,9 @@ final class PlanExecutor {
       return "bootstrap";
     }
     if (e instanceof Effect.Clone c) {
+      if (c.source() == null) {
+        return "bootstrap (without leader)";
+      }
       return "bootstrap from "
           + (c.source().name().equals(c.leader().name()) ? "leader" : "replica")
           + " '"
@@ -173,6 +176,9 @@ final class PlanExecutor {
     }
     if (e instanceof Effect.Start) {
       return "starting";
+    }
+    if (e instanceof Effect.PrePromote) {
+      return "promote";
     }
     return e.getClass().getSimpleName().toLowerCase();
   }
@@ -241,6 +247,13 @@ final class PlanExecutor {
     if (effect instanceof Effect.Checkpoint) {
       pg.checkpoint();
       return true;
+    }
+    if (effect instanceof Effect.Callback c) {
+      pg.callback(c.action(), c.role().patroniName());
+      return true;
+    }
+    if (effect instanceof Effect.PrePromote) {
+      return pg.prePromote();
     }
     if (effect instanceof Effect.Promote p) {
       return pg.promote(p.timeoutSeconds());

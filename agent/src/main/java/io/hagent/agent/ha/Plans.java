@@ -1,5 +1,7 @@
 package io.hagent.agent.ha;
 
+import io.hagent.agent.callbacks.CallbackAction;
+import io.hagent.agent.ha.Effect.Callback;
 import io.hagent.agent.ha.Effect.Checkpoint;
 import io.hagent.agent.ha.Effect.DeleteLeader;
 import io.hagent.agent.ha.Effect.ForgetLease;
@@ -26,6 +28,13 @@ import java.util.Set;
  */
 final class Plans {
   private Plans() {}
+
+  /**
+   * on_stop after a primary's PostgreSQL stopped (Patroni runs it from stop() with the role it
+   * had). The callbacks of §3.5 sit right after the effect they report on, so a failed start or
+   * stop, which runs its fallback instead, calls nothing.
+   */
+  static final Callback STOPPED_PRIMARY = new Callback(CallbackAction.ON_STOP, Role.PRIMARY);
 
   /** Why a demotion happens (§5.5), and so how PostgreSQL stops and what happens to the key. */
   enum DemoteMode {
@@ -54,23 +63,28 @@ final class Plans {
     return switch (mode) {
       case OFFLINE ->
           p.then(new Stop(StopMode.FAST, false, 60))
+              .then(STOPPED_PRIMARY)
               .then(new ForgetLease())
               .then(new PublishRole(Role.DEMOTED))
               .then(
                   new Start(false, null, in.local().pgCtlTimeout()),
                   Plan.of(Kind.DEMOTE, "failed to start postgres").withRole(Role.DEMOTED))
+              .then(new Callback(CallbackAction.ON_ROLE_CHANGE, Role.REPLICA))
               .withRole(Role.REPLICA);
       case IMMEDIATE_NOLOCK ->
           p.then(new ForgetLease())
               .then(new Stop(StopMode.IMMEDIATE, false, 30))
+              .then(STOPPED_PRIMARY)
               .then(new PublishRole(Role.DEMOTED));
       case IMMEDIATE ->
           p.then(new Stop(StopMode.IMMEDIATE, false, 30))
+              .then(STOPPED_PRIMARY)
               .then(new ForgetLease())
               .then(new PublishRole(Role.DEMOTED))
               .then(new ReleaseKeyAfterShutdown());
       case GRACEFUL ->
           p.then(new Stop(StopMode.FAST, true, 60))
+              .then(STOPPED_PRIMARY)
               .then(new ForgetLease())
               .then(new PublishRole(Role.DEMOTED))
               .then(new ReleaseKeyAfterShutdown());
@@ -91,12 +105,14 @@ final class Plans {
         .then(
             new Stop(StopMode.FAST, false, 60),
             Plan.none("switchover: failed to stop PostgreSQL, staying leader"))
+        .then(STOPPED_PRIMARY)
         .then(new ForgetLease())
         .then(new PublishRole(Role.DEMOTED))
         .then(new ReleaseKeyAfterShutdown())
         .then(
             new Start(false, candidate, in.local().pgCtlTimeout()),
-            Plan.of(Kind.START_REPLICA, "failed to start postgres").withRole(Role.DEMOTED));
+            Plan.of(Kind.START_REPLICA, "failed to start postgres").withRole(Role.DEMOTED))
+        .then(new Callback(CallbackAction.ON_ROLE_CHANGE, Role.REPLICA));
   }
 
   /**
@@ -105,12 +121,19 @@ final class Plans {
    * again, or left alone, as the local settings say (§5.7, §5.10).
    */
   static Plan startReplica(HaInput in, String message, Member leader) {
+    // A data directory last run as primary comes back in another role: on_role_change, as
+    // Patroni's follow() after a demotion; otherwise a plain on_start.
+    CallbackAction started =
+        HaDecision.stoppedAsPrimary(in.pg())
+            ? CallbackAction.ON_ROLE_CHANGE
+            : CallbackAction.ON_START;
     Plan start =
         Plan.of(Kind.START_REPLICA, message)
             .withRole(Role.REPLICA)
             .then(
                 new Start(false, leader, in.local().pgCtlTimeout()),
-                Plan.of(Kind.START_REPLICA, "failed to start postgres"));
+                Plan.of(Kind.START_REPLICA, "failed to start postgres"))
+            .then(new Callback(started, Role.REPLICA));
     if (leader == null || !in.rewind().needed()) {
       return start;
     }
@@ -152,7 +175,8 @@ final class Plans {
                     Kind.RELEASE_LOCK,
                     "removed leader key after trying and failing to start postgres")
                 .withRole(Role.DEMOTED)
-                .then(new DeleteLeader()));
+                .then(new DeleteLeader()))
+        .then(new Callback(CallbackAction.ON_START, Role.PRIMARY));
   }
 
   /**
@@ -161,11 +185,27 @@ final class Plans {
    */
   static Plan promote(HaInput in, Plan.Kind kind, String message) {
     Cluster cluster = in.cluster();
-    return new Plan(kind, List.of(), message, Role.PRIMARY, List.of())
-        .then(
+    Plan p = new Plan(kind, List.of(), message, Role.PRIMARY, List.of());
+    if (in.local().prePromote()) {
+      // Patroni: a failing fencing script gives the key up and keeps this node out of the next
+      // race for a TTL, so that another candidate takes over.
+      p =
+          p.then(
+              new Effect.PrePromote(),
+              Plan.of(
+                      Kind.RELEASE_LOCK,
+                      "Promotion cancelled because the pre-promote script failed")
+                  .then(
+                      new Log(
+                          "Releasing the leader key voluntarily because the pre-promote script"
+                              + " failed"))
+                  .then(new DeleteLeader()));
+    }
+    return p.then(
             new Effect.Promote(Math.max(in.config().loopWait(), 10)),
             Plan.none("failed to promote; will retry"))
         .then(new PublishRole(Role.PRIMARY))
+        .then(new Callback(CallbackAction.ON_ROLE_CHANGE, Role.PRIMARY))
         .then(
             new Effect.RecordHistory(
                 cluster == null ? List.of() : cluster.history(), in.pg().walPosition()));
@@ -190,11 +230,13 @@ final class Plans {
 
   /** POST /restart: stop fast and start again in the same role (§1.7). */
   static Plan restart(boolean asPrimary, Member leader, int timeoutSeconds) {
+    // only on_restart, as Patroni's restart() blocks the stop and start callbacks
     return Plan.of(Kind.RESTART, "restarted successfully")
         .then(new Stop(StopMode.FAST, false, 120), Plan.none("restart failed"))
         .then(
             new Start(asPrimary, asPrimary ? null : leader, timeoutSeconds),
-            Plan.none("restart failed"));
+            Plan.none("restart failed"))
+        .then(new Callback(CallbackAction.ON_RESTART, asPrimary ? Role.PRIMARY : Role.REPLICA));
   }
 
   /** POST /reinitialize: stop, move the data directory aside; the next cycle clones anew. */
@@ -202,6 +244,7 @@ final class Plans {
     return Plan.of(Kind.REINITIALIZE, "reinitialize: data directory removed")
         .withRole(Role.UNINITIALIZED)
         .then(new Stop(StopMode.IMMEDIATE, false, 60))
+        .then(new Callback(CallbackAction.ON_STOP, Role.REPLICA))
         .then(
             new RemoveDataDirectory(),
             Plan.none("reinitialize failed: could not remove the data directory"));
@@ -215,10 +258,13 @@ final class Plans {
   static Plan shutdown(boolean leader, int timeoutSeconds) {
     Stop stop = new Stop(StopMode.FAST, false, timeoutSeconds);
     if (!leader) {
-      return Plan.of(Kind.SHUTDOWN, "stopped PostgreSQL").then(stop);
+      return Plan.of(Kind.SHUTDOWN, "stopped PostgreSQL")
+          .then(stop, Plan.none("PostgreSQL shutdown failed"))
+          .then(new Callback(CallbackAction.ON_STOP, Role.REPLICA));
     }
     return Plan.of(Kind.SHUTDOWN, "Leader key released")
         .then(stop, Plan.none("PostgreSQL shutdown failed, leader key not removed."))
+        .then(STOPPED_PRIMARY)
         .then(new ReleaseKeyAfterShutdown(), Plan.none("could not release the leader key"));
   }
 }

@@ -53,6 +53,21 @@ final class ConfFiles {
     return configDir.resolve("pg_ident.conf");
   }
 
+  Path recoverySignal() {
+    return dataDir.resolve("recovery.signal");
+  }
+
+  /** recovery.signal: targeted archive recovery without standby mode (custom bootstrap). */
+  void setRecoverySignal(boolean wanted) throws IOException {
+    if (wanted) {
+      if (!Files.exists(recoverySignal())) {
+        writeAtomically(recoverySignal(), "");
+      }
+    } else {
+      Files.deleteIfExists(recoverySignal());
+    }
+  }
+
   Path standbySignal() {
     return dataDir.resolve("standby.signal");
   }
@@ -112,6 +127,10 @@ final class ConfFiles {
 
   void writeHba(List<String> lines) throws IOException {
     writeAtomically(hbaFile(), HEADER + String.join("\n", lines) + "\n");
+  }
+
+  void writeIdent(List<String> lines) throws IOException {
+    writeAtomically(identFile(), HEADER + String.join("\n", lines) + "\n");
   }
 
   void appendHba(List<String> lines) throws IOException {

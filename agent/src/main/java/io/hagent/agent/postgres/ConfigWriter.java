@@ -1,5 +1,6 @@
 package io.hagent.agent.postgres;
 
+import io.hagent.agent.callbacks.CallbackAction;
 import io.hagent.common.cluster.HostPort;
 import io.hagent.common.cluster.Member;
 import io.hagent.common.config.Credentials;
@@ -53,7 +54,9 @@ final class ConfigWriter {
     Map<String, String> before = pg.files().readWrittenSettings();
     SortedMap<String, String> wanted = recoveryParams(leader, dynamic);
     boolean changed = false;
-    for (String key : List.of("primary_conninfo", "primary_slot_name", "restore_command")) {
+    List<String> keys = new ArrayList<>(List.of("primary_conninfo", "primary_slot_name"));
+    keys.addAll(wanted.keySet()); // recovery_conf, local or dynamic, changed or added
+    for (String key : keys) {
       if (!Objects.equals(before.get(key), wanted.get(key))) {
         changed = true;
       }
@@ -131,7 +134,9 @@ final class ConfigWriter {
     ProcessRunner.Result r = pg.pgCtl().reload();
     if (!r.ok()) {
       LOG.warn("pg_ctl reload failed: {}", r.tail());
+      return;
     }
+    pg.callbacks().call(CallbackAction.ON_RELOAD, pg.files().isStandby() ? "replica" : "primary");
   }
 
   /** Writes postgresql.conf, pg_hba.conf, standby.signal and pgpass for the given role. */
@@ -153,7 +158,23 @@ final class ConfigWriter {
     writeFiles(false, recovery, dynamic);
   }
 
+  /**
+   * Custom bootstrap: postgresql.conf as a primary's plus {@code recovery} (the method's
+   * recovery_conf, or nothing); the signal files are the caller's.
+   */
+  void writeForRecovery(Map<String, String> recovery, DynamicConfig dynamic) throws IOException {
+    writeFiles(true, recovery, dynamic, false);
+    following = null;
+    writePgpass(null);
+  }
+
   private void writeFiles(boolean asPrimary, Map<String, String> recovery, DynamicConfig dynamic)
+      throws IOException {
+    writeFiles(asPrimary, recovery, dynamic, true);
+  }
+
+  private void writeFiles(
+      boolean asPrimary, Map<String, String> recovery, DynamicConfig dynamic, boolean signal)
       throws IOException {
     ParameterBuilder.Effective effective =
         ParameterBuilder.build(
@@ -168,7 +189,13 @@ final class ConfigWriter {
     if (hba != null) {
       pg.files().writeHba(hba);
     }
-    pg.files().setStandby(!asPrimary);
+    List<String> ident = localOrDynamicIdent(dynamic);
+    if (ident != null) {
+      pg.files().writeIdent(ident);
+    }
+    if (signal) {
+      pg.files().setStandby(!asPrimary);
+    }
   }
 
   /** postgresql.pg_hba of the local config, else of the dynamic one; null: neither sets it. */
@@ -176,19 +203,55 @@ final class ConfigWriter {
     return pg.pg().pgHba() != null ? pg.pg().pgHba() : dynamic.pgHba();
   }
 
+  /**
+   * postgresql.recovery_conf of the local config, else of the dynamic one (the local file wins, as
+   * Patroni merges them); null: neither sets it.
+   */
+  static Map<String, Object> recoveryConf(PostgresqlConfig local, DynamicConfig dynamic) {
+    if (local.recoveryConf() != null && !local.recoveryConf().isEmpty()) {
+      return local.recoveryConf();
+    }
+    if (dynamic != null
+        && dynamic.raw() != null
+        && dynamic.raw().get("postgresql") instanceof Map<?, ?> section
+        && section.get("recovery_conf") instanceof Map<?, ?> m) {
+      Map<String, Object> out = new java.util.LinkedHashMap<>();
+      m.forEach((k, v) -> out.put(String.valueOf(k), v));
+      return out;
+    }
+    return null;
+  }
+
+  /**
+   * postgresql.pg_ident of the local config, else of the dynamic one, as Patroni takes pg_hba;
+   * null: neither sets it, and pg_ident.conf is left as it is.
+   */
+  List<String> localOrDynamicIdent(DynamicConfig dynamic) {
+    List<String> local = identLines(pg.config().raw());
+    return local != null ? local : identLines(dynamic.raw());
+  }
+
+  static List<String> identLines(Map<String, Object> root) {
+    if (root != null
+        && root.get("postgresql") instanceof Map<?, ?> section
+        && section.get("pg_ident") instanceof List<?> lines) {
+      return lines.stream().map(String::valueOf).toList();
+    }
+    return null;
+  }
+
   /** primary_conninfo, primary_slot_name, recovery_target_timeline and recovery_conf (§5.4). */
   private SortedMap<String, String> recoveryParams(Member follow, DynamicConfig dynamic) {
     PostgresqlConfig section = pg.pg();
     SortedMap<String, String> out = new TreeMap<>();
-    if (section.recoveryConf() != null) {
-      section
-          .recoveryConf()
-          .forEach(
-              (k, v) -> {
-                if (v != null) {
-                  out.put(k, ParameterBuilder.render(v));
-                }
-              });
+    Map<String, Object> recoveryConf = recoveryConf(section, dynamic);
+    if (recoveryConf != null) {
+      recoveryConf.forEach(
+          (k, v) -> {
+            if (v != null) {
+              out.put(k, ParameterBuilder.render(v));
+            }
+          });
     }
     HostPort leader = follow == null ? null : follow.hostPort();
     if (leader != null) {

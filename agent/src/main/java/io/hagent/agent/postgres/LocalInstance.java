@@ -1,5 +1,6 @@
 package io.hagent.agent.postgres;
 
+import io.hagent.agent.callbacks.CallbackRunner;
 import io.hagent.common.config.HagentConfig;
 import io.hagent.common.config.PostgresqlConfig;
 import java.io.IOException;
@@ -28,6 +29,7 @@ final class LocalInstance {
   private final ConfFiles files;
   private final DataDirectory directory;
   private final ConnectFailureLog connectFailures = new ConnectFailureLog();
+  private final CallbackRunner callbacks;
   private volatile LocalConnection local;
 
   private volatile String state;
@@ -55,6 +57,8 @@ final class LocalInstance {
     this.files = new ConfFiles(dataDir, configDir);
     this.directory = new DataDirectory(dataDir, pgCtl);
     this.local = superuserConnection(pg);
+    // reads the section at each call: a reload changes the scripts at once
+    this.callbacks = new CallbackRunner(() -> this.pg, config.scope());
     this.expectRunning = pgCtl.postmasterPid().isPresent();
     this.state = expectRunning ? "running" : "stopped";
   }
@@ -103,6 +107,11 @@ final class LocalInstance {
 
   Path pgpass() {
     return pgpass;
+  }
+
+  /** The user's scripts: callbacks, pre_promote, before_stop. */
+  CallbackRunner callbacks() {
+    return callbacks;
   }
 
   ProcessRunner runner() {

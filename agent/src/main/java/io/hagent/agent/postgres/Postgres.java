@@ -1,8 +1,10 @@
 package io.hagent.agent.postgres;
 
+import io.hagent.agent.callbacks.CallbackAction;
 import io.hagent.common.cluster.Member;
 import io.hagent.common.config.DynamicConfig;
 import io.hagent.common.config.HagentConfig;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 
@@ -26,8 +28,10 @@ public interface Postgres {
   boolean bootstrap(DynamicConfig config);
 
   /**
-   * Creates a replica: pg_basebackup from {@code source} into the (empty) data directory, then
-   * writes the standby configuration following {@code leader}. Does not start it.
+   * Creates a replica with create_replica_methods, tried in order (pg_basebackup from {@code
+   * source}, or a custom command), into the (empty) data directory, then writes the standby
+   * configuration following {@code leader}. {@code source} null: no leader, only the methods marked
+   * no_leader run. Does not start it.
    */
   boolean cloneFrom(Member source, Member leader, DynamicConfig config);
 
@@ -92,6 +96,23 @@ public interface Postgres {
 
   /** The LSN of the latest checkpoint (from pg_controldata), for writing the final optime. */
   Long latestCheckpointLsn();
+
+  /**
+   * Starts the {@code action} callback of {@code postgresql.callbacks} for {@code role} (Patroni's
+   * name) without waiting for it; nothing when none is configured. Defaults to nothing so that test
+   * doubles need not care.
+   */
+  default void callback(CallbackAction action, String role) {}
+
+  /** Runs pre_promote and waits; true when it is not configured or exited with 0. */
+  default boolean prePromote() {
+    return true;
+  }
+
+  /** Whether pre_promote failed less than {@code window} ago (keeps us out of the race). */
+  default boolean prePromoteFailedWithin(Duration window) {
+    return false;
+  }
 
   enum StopMode {
     SMART,

@@ -1,5 +1,6 @@
 package io.hagent.agent.postgres;
 
+import io.hagent.agent.callbacks.CallbackAction;
 import io.hagent.common.cluster.Member;
 import io.hagent.common.config.DynamicConfig;
 import io.hagent.common.config.HagentConfig;
@@ -139,6 +140,21 @@ public final class PostgresController implements Postgres {
   @Override
   public Map<String, String> controlData() {
     return instance.pgCtl().controlData().values();
+  }
+
+  @Override
+  public void callback(CallbackAction action, String role) {
+    instance.callbacks().call(action, role);
+  }
+
+  @Override
+  public boolean prePromote() {
+    return instance.callbacks().prePromote();
+  }
+
+  @Override
+  public boolean prePromoteFailedWithin(Duration window) {
+    return instance.callbacks().prePromoteFailedWithin(window);
   }
 
   @Override

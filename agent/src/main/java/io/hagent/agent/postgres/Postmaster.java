@@ -82,6 +82,8 @@ final class Postmaster {
     }
     pg.expectRunning(false);
     pg.state("stopping");
+    // as Patroni: after the checkpoint, before the signal; the script may still use the server
+    pg.callbacks().beforeStop();
     pg.local().close();
     ProcessRunner.Result r = pg.pgCtl().signalStop(mode);
     long deadline = System.nanoTime() + Duration.ofSeconds(timeoutSeconds).toNanos();

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * Secrets never appear on a command line: callers pass them through the pgpass file or the
  * environment, and {@link #history()} lets tests check that.
  */
-final class ProcessRunner {
+public final class ProcessRunner {
   private static final Logger LOG = LoggerFactory.getLogger(ProcessRunner.class);
 
   /**
@@ -125,7 +125,7 @@ final class ProcessRunner {
    * The environment of every child the agent starts: the agent's own minus systemd's per-service
    * variables and the agent's settings and secrets, plus what the caller passes on purpose.
    */
-  static Map<String, String> childEnvironment(
+  public static Map<String, String> childEnvironment(
       Map<String, String> inherited, Map<String, String> extraEnv) {
     Map<String, String> env = new HashMap<>();
     inherited.forEach(

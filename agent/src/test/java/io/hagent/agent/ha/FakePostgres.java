@@ -134,6 +134,22 @@ final class FakePostgres implements Postgres {
     return Map.of();
   }
 
+  /** Callbacks and scripts, apart from {@link #calls} so that those tests stay as they are. */
+  final List<String> scripts = new CopyOnWriteArrayList<>();
+
+  volatile boolean prePromoteOk = true;
+
+  @Override
+  public void callback(io.hagent.agent.callbacks.CallbackAction action, String role) {
+    scripts.add(action + " " + role);
+  }
+
+  @Override
+  public boolean prePromote() {
+    scripts.add("pre_promote");
+    return prePromoteOk;
+  }
+
   @Override
   public Long latestCheckpointLsn() {
     return 4242L;

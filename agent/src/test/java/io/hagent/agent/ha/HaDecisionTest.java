@@ -1015,7 +1015,8 @@ class HaDecisionTest {
             new Effect.Log("Demoting primary during restart"),
             new Effect.CancelTask(),
             new Effect.ForgetLease(),
-            new Effect.Stop(io.hagent.agent.postgres.Postgres.StopMode.IMMEDIATE, false, 30)),
+            new Effect.Stop(io.hagent.agent.postgres.Postgres.StopMode.IMMEDIATE, false, 30),
+            Plans.STOPPED_PRIMARY),
         p.effects());
   }
 

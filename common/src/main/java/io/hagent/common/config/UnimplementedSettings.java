@@ -110,17 +110,12 @@ public final class UnimplementedSettings {
               Kind.PLANNED,
               "the history key keeps every timeline"),
           new Rule(
-              "postgresql.recovery_conf",
-              NOT_EMPTY,
-              Kind.PLANNED,
-              "only the local postgresql.recovery_conf is written"),
           roleVariantRule("postgresql.parameters_primary"),
           roleVariantRule("postgresql.parameters_replica"),
           roleVariantRule("postgresql.parameters_standby_leader"),
           roleVariantRule("postgresql.pg_hba_primary"),
           roleVariantRule("postgresql.pg_hba_replica"),
           roleVariantRule("postgresql.pg_hba_standby_leader"),
-          identRule("postgresql.pg_ident"),
           identRule("postgresql.pg_ident_primary"),
           identRule("postgresql.pg_ident_replica"),
           identRule("postgresql.pg_ident_standby_leader"));
@@ -128,32 +123,6 @@ public final class UnimplementedSettings {
   /** Rows relative to the root of the local file (after PATRONI_* overrides). */
   static final List<Rule> LOCAL =
       List.of(
-          new Rule(
-              "bootstrap.method",
-              v -> !"initdb".equals(String.valueOf(v).trim()),
-              Kind.PLANNED,
-              "a new cluster is bootstrapped with initdb"),
-          new Rule(
-              "postgresql.create_replica_methods",
-              UnimplementedSettings::otherThanBasebackup,
-              Kind.PLANNED,
-              "replicas are always created with pg_basebackup"),
-          new Rule(
-              "postgresql.create_replica_method",
-              UnimplementedSettings::otherThanBasebackup,
-              Kind.PLANNED,
-              "replicas are always created with pg_basebackup"),
-          new Rule("postgresql.callbacks", NOT_EMPTY, Kind.PLANNED, "the scripts are never run"),
-          new Rule(
-              "postgresql.pre_promote",
-              NOT_EMPTY,
-              Kind.PLANNED,
-              "a replica promotes without running the fencing script"),
-          new Rule(
-              "postgresql.before_stop",
-              NOT_EMPTY,
-              Kind.PLANNED,
-              "PostgreSQL is stopped without running the script"),
           new Rule(
               "postgresql.rewind", NOT_EMPTY, Kind.PLANNED, "pg_rewind runs without these options"),
           new Rule(
@@ -241,15 +210,8 @@ public final class UnimplementedSettings {
   public static List<String> inLocal(Map<String, Object> tree) {
     List<String> out = new ArrayList<>();
     apply(LOCAL, tree, "", out);
-    // The postgresql rows hold for the local section too, but the local recovery_conf is written.
-    apply(
-        DYNAMIC.stream()
-            .filter(r -> r.path().startsWith("postgresql."))
-            .filter(r -> !r.path().equals("postgresql.recovery_conf"))
-            .toList(),
-        tree,
-        "",
-        out);
+    // The postgresql rows hold for the local section too.
+    apply(DYNAMIC.stream().filter(r -> r.path().startsWith("postgresql.")).toList(), tree, "", out);
     apply(DYNAMIC, DynamicConfig.mapOf(at(tree, "bootstrap")).get("dcs"), "bootstrap.dcs.", out);
     for (String key : tree.keySet()) { // in file order (TOLERATED is an unordered set)
       Object v = tree.get(key);
@@ -344,16 +306,6 @@ public final class UnimplementedSettings {
       return !c.isEmpty();
     }
     return v != null && !String.valueOf(v).isBlank();
-  }
-
-  private static boolean otherThanBasebackup(Object v) {
-    List<String> methods =
-        v instanceof Collection<?> c
-            ? c.stream().map(String::valueOf).toList()
-            : List.of(String.valueOf(v).split(","));
-    return methods.stream()
-        .map(String::trim)
-        .anyMatch(m -> !m.isEmpty() && !m.equals("basebackup"));
   }
 
   /** YAML 1.1 reads {@code mode: off} as false. */

@@ -22,11 +22,6 @@ class PatroniAllKeysTest {
     // checked in UnimplementedSettingsTest.
     assertEquals(
         List.of(
-            "bootstrap.method: wal_g is not implemented yet",
-            "postgresql.create_replica_methods: [pgbackrest, basebackup] is not implemented yet",
-            "postgresql.callbacks (on_reload, on_restart, on_role_change, on_start, on_stop) is not implemented yet",
-            "postgresql.pre_promote: /usr/local/bin/fence.sh is not implemented yet",
-            "postgresql.before_stop: /usr/local/bin/drain.sh is not implemented yet",
             "postgresql.custom_conf: /etc/patroni/postgresql.custom.conf is not implemented yet",
             "postgresql.use_unix_socket: true is not implemented yet",
             "postgresql.use_unix_socket_repl: true is not implemented yet",
@@ -38,13 +33,10 @@ class PatroniAllKeysTest {
             "log.mode: 420 is not implemented yet",
             "thread_pool_size: 5 has no effect in hagent",
             "thread_stack_size: 512kB has no effect in hagent",
-            "postgresql.pg_ident: [mapname1 systemname1 pguser1] is not implemented yet",
             "bootstrap.dcs.slots (permanent_logical, permanent_physical) is not implemented yet",
             "bootstrap.dcs.ignore_slots is not implemented yet",
             "bootstrap.dcs.member_slots_ttl: 30min is not implemented yet",
-            "bootstrap.dcs.standby_cluster (host, port, primary_slot_name, create_replica_methods, restore_command, archive_cleanup_command, recovery_min_apply_delay) is not implemented yet",
-            "bootstrap.dcs.postgresql.recovery_conf (recovery_min_apply_delay) is not implemented yet",
-            "bootstrap.dcs.postgresql.pg_ident: [mapname1 systemname1 pguser1] is not implemented yet"),
+            "bootstrap.dcs.standby_cluster (host, port, primary_slot_name, create_replica_methods, restore_command, archive_cleanup_command, recovery_min_apply_delay) is not implemented yet"),
         check.warnings().stream().map(PatroniAllKeysTest::keyAndVerb).toList());
     for (String w : check.warnings()) {
       assertFalse(w.contains("secret"), w);

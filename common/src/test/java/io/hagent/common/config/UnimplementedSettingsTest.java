@@ -41,10 +41,7 @@ class UnimplementedSettingsTest {
 
   static Stream<Arguments> localSettings() {
     return Stream.of(
-        row(
-            "bootstrap:\n  method: wal_g\n  wal_g:\n    command: /bin/restore\n",
-            "bootstrap.method: wal_g is not implemented yet: a new cluster is bootstrapped with"
-                + " initdb"),
+        row("bootstrap:\n  method: wal_g\n  wal_g:\n    command: /bin/restore\n"),
         row("bootstrap:\n  method: initdb\n"),
         row(
             "bootstrap:\n  dcs:\n    synchronous_mode: true\n    synchronous_mode_strict: on\n",
@@ -79,31 +76,21 @@ class UnimplementedSettingsTest {
         row("bootstrap:\n  dcs:\n    member_slots_ttl: 0\n"),
         row(
             "bootstrap:\n  dcs:\n    postgresql:\n      recovery_conf:\n"
-                + "        restore_command: cp /a/%f %p\n",
-            "bootstrap.dcs.postgresql.recovery_conf (restore_command) is not implemented yet:"
-                + " only the local postgresql.recovery_conf is written"),
+                + "        restore_command: cp /a/%f %p\n"),
         row(
             "  create_replica_methods: [pgbackrest, basebackup]\n"
-                + "  pgbackrest:\n    command: /usr/bin/pgbackrest restore\n",
-            "postgresql.create_replica_methods: [pgbackrest, basebackup] is not implemented yet:"
-                + " replicas are always created with pg_basebackup"),
+                + "  pgbackrest:\n    command: /usr/bin/pgbackrest restore\n"),
         row("  create_replica_methods: [basebackup]\n"),
-        row(
-            "  callbacks:\n    on_start: /bin/cb\n    on_role_change: /bin/cb\n",
-            "postgresql.callbacks (on_start, on_role_change) is not implemented yet: the scripts"
-                + " are never run"),
-        row(
-            "  pre_promote: /usr/local/bin/fence\n  before_stop: /usr/local/bin/drain\n",
-            "postgresql.pre_promote: /usr/local/bin/fence is not implemented yet: a replica"
-                + " promotes without running the fencing script",
-            "postgresql.before_stop: /usr/local/bin/drain is not implemented yet: PostgreSQL is"
-                + " stopped without running the script"),
+        row("  callbacks:\n    on_start: /bin/cb\n    on_role_change: /bin/cb\n"),
+        row("  pre_promote: /usr/local/bin/fence\n  before_stop: /usr/local/bin/drain\n"),
         row(
             "  use_unix_socket: true\n  pg_ident:\n    - map1 sys1 pg1\n",
             "postgresql.use_unix_socket: true is not implemented yet: hagent connects to"
-                + " PostgreSQL over TCP (the first listen address)",
-            "postgresql.pg_ident: [map1 sys1 pg1] is not implemented yet: pg_ident.conf is left"
-                + " as it is"),
+                + " PostgreSQL over TCP (the first listen address)"),
+        row(
+            "  pg_ident_replica:\n    - map1 sys1 pg1\n",
+            "postgresql.pg_ident_replica: [map1 sys1 pg1] is not implemented yet: pg_ident.conf"
+                + " is left as it is"),
         row(
             "  parameters:\n    max_connections: 500\n    work_mem: 8MB\n",
             "postgresql.parameters.max_connections: 500 is ignored here, as by Patroni: set it in"
@@ -205,8 +192,7 @@ class UnimplementedSettingsTest {
     assertEquals(
         List.of(
             "synchronous_mode: on is not implemented yet: replication stays asynchronous and a"
-                + " failover can lose acknowledged commits",
-            "postgresql.pg_ident: [m s u] is not implemented yet: pg_ident.conf is left as it is"),
+                + " failover can lose acknowledged commits"),
         d.warnings());
     assertEquals(
         List.of(),

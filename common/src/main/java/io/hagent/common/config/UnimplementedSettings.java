@@ -109,7 +109,6 @@ public final class UnimplementedSettings {
               POSITIVE,
               Kind.PLANNED,
               "the history key keeps every timeline"),
-          new Rule(
           roleVariantRule("postgresql.parameters_primary"),
           roleVariantRule("postgresql.parameters_replica"),
           roleVariantRule("postgresql.parameters_standby_leader"),

@@ -18,6 +18,7 @@ import java.util.Map;
  * @param rewind whether the stopped data directory diverged from the leader's timeline
  * @param local this node's postgresql settings that decide how to start and recover
  * @param busyWith the background task in progress (Patroni's action name), or null
+ * @param watchdog whether this node may lead as far as its watchdog goes (§3.2)
  */
 public record HaInput(
     String me,
@@ -31,7 +32,8 @@ public record HaInput(
     Instant now,
     RewindCheck rewind,
     LocalSettings local,
-    String busyWith) {
+    String busyWith,
+    WatchdogView watchdog) {
 
   /** An input without rewind check, default local settings and no background task. */
   public HaInput(
@@ -56,27 +58,105 @@ public record HaInput(
         now,
         RewindCheck.NOT_NEEDED,
         LocalSettings.DEFAULTS,
-        null);
+        null,
+        WatchdogView.READY);
   }
 
   public HaInput withRewind(RewindCheck check) {
     return new HaInput(
-        me, cluster, pg, config, tags, lock, peers, canBootstrap, now, check, local, busyWith);
+        me,
+        cluster,
+        pg,
+        config,
+        tags,
+        lock,
+        peers,
+        canBootstrap,
+        now,
+        check,
+        local,
+        busyWith,
+        watchdog);
   }
 
   public HaInput withLocal(LocalSettings settings) {
     return new HaInput(
-        me, cluster, pg, config, tags, lock, peers, canBootstrap, now, rewind, settings, busyWith);
+        me,
+        cluster,
+        pg,
+        config,
+        tags,
+        lock,
+        peers,
+        canBootstrap,
+        now,
+        rewind,
+        settings,
+        busyWith,
+        watchdog);
   }
 
   public HaInput withCluster(Cluster view) {
     return new HaInput(
-        me, view, pg, config, tags, lock, peers, canBootstrap, now, rewind, local, busyWith);
+        me,
+        view,
+        pg,
+        config,
+        tags,
+        lock,
+        peers,
+        canBootstrap,
+        now,
+        rewind,
+        local,
+        busyWith,
+        watchdog);
   }
 
   public HaInput busyWith(String action) {
     return new HaInput(
-        me, cluster, pg, config, tags, lock, peers, canBootstrap, now, rewind, local, action);
+        me,
+        cluster,
+        pg,
+        config,
+        tags,
+        lock,
+        peers,
+        canBootstrap,
+        now,
+        rewind,
+        local,
+        action,
+        watchdog);
+  }
+
+  public HaInput withWatchdog(WatchdogView view) {
+    return new HaInput(
+        me,
+        cluster,
+        pg,
+        config,
+        tags,
+        lock,
+        peers,
+        canBootstrap,
+        now,
+        rewind,
+        local,
+        busyWith,
+        view);
+  }
+
+  /**
+   * The watchdog as far as the decision needs it.
+   *
+   * @param usable this node may race for the leader key (false: mode required and no usable device,
+   *     Patroni's "Watchdog device is not usable")
+   * @param active the leader's watchdog is activated (or its mode needs no device)
+   */
+  public record WatchdogView(boolean usable, boolean active) {
+    /** No watchdog concerns: what decisions were made on before the watchdog existed. */
+    public static final WatchdogView READY = new WatchdogView(true, true);
   }
 
   /**

@@ -84,6 +84,10 @@ final class LeaderRace {
     if (in.tags().nofailover()) {
       return false;
     }
+    if (!in.watchdog().usable()) {
+      notes.add("Watchdog device is not usable");
+      return false;
+    }
     String formerLeader = null;
     Failover failover = cluster.failover();
     if (failover != null && !failover.isEmpty()) {

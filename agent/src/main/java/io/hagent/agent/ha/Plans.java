@@ -1,7 +1,9 @@
 package io.hagent.agent.ha;
 
+import io.hagent.agent.ha.Effect.ActivateWatchdog;
 import io.hagent.agent.ha.Effect.Checkpoint;
 import io.hagent.agent.ha.Effect.DeleteLeader;
+import io.hagent.agent.ha.Effect.DisableWatchdog;
 import io.hagent.agent.ha.Effect.ForgetLease;
 import io.hagent.agent.ha.Effect.Log;
 import io.hagent.agent.ha.Effect.PublishRole;
@@ -54,6 +56,7 @@ final class Plans {
     return switch (mode) {
       case OFFLINE ->
           p.then(new Stop(StopMode.FAST, false, 60))
+              .then(new DisableWatchdog())
               .then(new ForgetLease())
               .then(new PublishRole(Role.DEMOTED))
               .then(
@@ -63,14 +66,17 @@ final class Plans {
       case IMMEDIATE_NOLOCK ->
           p.then(new ForgetLease())
               .then(new Stop(StopMode.IMMEDIATE, false, 30))
+              .then(new DisableWatchdog())
               .then(new PublishRole(Role.DEMOTED));
       case IMMEDIATE ->
           p.then(new Stop(StopMode.IMMEDIATE, false, 30))
+              .then(new DisableWatchdog())
               .then(new ForgetLease())
               .then(new PublishRole(Role.DEMOTED))
               .then(new ReleaseKeyAfterShutdown());
       case GRACEFUL ->
           p.then(new Stop(StopMode.FAST, true, 60))
+              .then(new DisableWatchdog())
               .then(new ForgetLease())
               .then(new PublishRole(Role.DEMOTED))
               .then(new ReleaseKeyAfterShutdown());
@@ -91,6 +97,7 @@ final class Plans {
         .then(
             new Stop(StopMode.FAST, false, 60),
             Plan.none("switchover: failed to stop PostgreSQL, staying leader"))
+        .then(new DisableWatchdog())
         .then(new ForgetLease())
         .then(new PublishRole(Role.DEMOTED))
         .then(new ReleaseKeyAfterShutdown())
@@ -163,12 +170,34 @@ final class Plans {
     Cluster cluster = in.cluster();
     return new Plan(kind, List.of(), message, Role.PRIMARY, List.of())
         .then(
+            new ActivateWatchdog(),
+            Plan.of(Kind.RELEASE_LOCK, "Not promoting self because watchdog could not be activated")
+                .withRole(Role.REPLICA)
+                .then(new DeleteLeader()))
+        .then(
             new Effect.Promote(Math.max(in.config().loopWait(), 10)),
             Plan.none("failed to promote; will retry"))
         .then(new PublishRole(Role.PRIMARY))
         .then(
             new Effect.RecordHistory(
                 cluster == null ? List.of() : cluster.history(), in.pg().walPosition()));
+  }
+
+  /**
+   * The leader that already runs as primary makes sure its watchdog is active (Patroni's
+   * enforce_primary_role): {@code plan} as is when it is, else activate first and demote at once if
+   * a required watchdog cannot be activated.
+   */
+  static Plan withWatchdog(HaInput in, Plan plan) {
+    if (in.watchdog().active()) {
+      return plan;
+    }
+    return new Plan(plan.kind(), List.of(), plan.message(), plan.role(), plan.notes())
+        .then(
+            new ActivateWatchdog(),
+            demote(
+                in, DemoteMode.IMMEDIATE, "Demoting self because watchdog could not be activated"))
+        .thenAll(plan);
   }
 
   /** §6.1: a physical slot for each member that streams from us. */
@@ -219,6 +248,7 @@ final class Plans {
     }
     return Plan.of(Kind.SHUTDOWN, "Leader key released")
         .then(stop, Plan.none("PostgreSQL shutdown failed, leader key not removed."))
+        .then(new DisableWatchdog())
         .then(new ReleaseKeyAfterShutdown(), Plan.none("could not release the leader key"));
   }
 }

@@ -186,16 +186,6 @@ public final class UnimplementedSettings {
               TRUE,
               Kind.PLANNED,
               "replicas connect to their primary over TCP"),
-          new Rule(
-              "watchdog.mode",
-              v -> "automatic".equals(watchdogMode(v)),
-              Kind.PLANNED,
-              "no watchdog device is opened, as when none is available"),
-          new Rule(
-              "watchdog.mode",
-              v -> "required".equals(watchdogMode(v)),
-              Kind.PLANNED,
-              "no watchdog device is opened and this node still becomes leader without one"),
           new Rule("tags.replicatefrom", NOT_EMPTY, Kind.PLANNED, NO_SLOT_FOR_ME),
           new Rule("tags.nostream", TRUE, Kind.PLANNED, NO_SLOT_FOR_ME),
           new Rule(
@@ -364,11 +354,6 @@ public final class UnimplementedSettings {
     return methods.stream()
         .map(String::trim)
         .anyMatch(m -> !m.isEmpty() && !m.equals("basebackup"));
-  }
-
-  /** YAML 1.1 reads {@code mode: off} as false. */
-  private static String watchdogMode(Object v) {
-    return Boolean.FALSE.equals(v) ? "off" : String.valueOf(v).trim().toLowerCase();
   }
 
   /** {@code path: value} for scalars and lists of scalars, {@code path (k1, k2)} for mappings. */

@@ -48,6 +48,14 @@ public final class ClusterFixture implements AutoCloseable {
   /** As {@link #start(ClusterSpec)}, with extra environment variables per node name. */
   public static ClusterFixture start(
       ClusterSpec spec, java.util.function.Function<String, Map<String, String>> envOf) {
+    return start(spec, envOf, name -> "");
+  }
+
+  /** As {@link #start(ClusterSpec, java.util.function.Function)}, with YAML appended per node. */
+  public static ClusterFixture start(
+      ClusterSpec spec,
+      java.util.function.Function<String, Map<String, String>> envOf,
+      java.util.function.Function<String, String> extraYamlOf) {
     Path base;
     try {
       base = Files.createTempDirectory("hagent-it-");
@@ -71,7 +79,8 @@ public final class ClusterFixture implements AutoCloseable {
                 cluster.etcd.hostPort(),
                 spec,
                 cluster.credentials);
-        cluster.nodes.add(new AgentNode(cfg, jar, envOf.apply(name)));
+        cluster.nodes.add(
+            new AgentNode(cfg, jar, envOf.apply(name)).withExtraYaml(extraYamlOf.apply(name)));
       }
       cluster.nodes.forEach(AgentNode::start);
       if (spec.haproxy()) {

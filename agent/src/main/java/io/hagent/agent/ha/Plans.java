@@ -186,10 +186,11 @@ final class Plans {
   /**
    * The leader that already runs as primary makes sure its watchdog is active (Patroni's
    * enforce_primary_role): {@code plan} as is when it is, else activate first and demote at once if
-   * a required watchdog cannot be activated.
+   * a required watchdog cannot be activated. Not in pause: hagent does not fence then, so the
+   * watchdog is closed and stays closed until the cluster resumes.
    */
   static Plan withWatchdog(HaInput in, Plan plan) {
-    if (in.watchdog().active()) {
+    if (in.watchdog().active() || (in.cluster() != null && in.cluster().isPaused())) {
       return plan;
     }
     return new Plan(plan.kind(), List.of(), plan.message(), plan.role(), plan.notes())

@@ -87,6 +87,18 @@ class WatchdogDecisionTest {
   }
 
   @Test
+  void inPauseTheLeaderDoesNotActivateItsWatchdog() {
+    Plan p =
+        HaDecision.decide(
+            input(
+                HaDecisionTest.paused(MINE),
+                HaDecisionTest.primary(100),
+                LockState.HELD,
+                new WatchdogView(true, false)));
+    assertTrue(p.effects().isEmpty(), p.effects().toString());
+  }
+
+  @Test
   void aLeaderWithItsWatchdogActiveDoesNothing() {
     Plan p =
         HaDecision.decide(

@@ -76,6 +76,10 @@ public final class HaLoop {
   private volatile Cluster lastCluster;
   private volatile LocalState lastLocal;
   private long lastClusterNanos;
+
+  /** When the last successful leader-key renewal was sent (the watchdog's timing). */
+  private long renewalSentNanos;
+
   private long dcsLastSeenEpoch;
 
   /**
@@ -455,7 +459,8 @@ public final class HaLoop {
     boolean paused = cluster != null ? cluster.isPaused() : dyn.pause();
     if (lock == LockState.HELD) {
       // fed only after a successful renewal, so it fires if renewals stop (Patroni's update_lock)
-      watchdog.keepalive(dyn.ttl(), dyn.loopWait());
+      watchdog.keepaliveAfterRenewal(
+          dyn.ttl(), dyn.loopWait(), nanoTime.getAsLong() - renewalSentNanos);
     }
     if (paused) {
       watchdog.disable(); // in pause hagent does not fence, so the watchdog must not fire
@@ -609,6 +614,7 @@ public final class HaLoop {
     try {
       if (dcs.updateLeader()) {
         lease.renewed(sent);
+        renewalSentNanos = sent;
         return LockState.HELD;
       }
     } catch (DcsException e) {

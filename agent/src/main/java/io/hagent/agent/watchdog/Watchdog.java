@@ -1,6 +1,7 @@
 package io.hagent.agent.watchdog;
 
 import io.hagent.common.config.WatchdogConfig;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -169,6 +170,26 @@ public final class Watchdog {
     } catch (WatchdogException e) {
       LOG.error("Error while sending keepalive: {}", e.getMessage());
     }
+  }
+
+  /**
+   * Feeds the device after a lock renewal whose write was sent {@code renewalTookNanos} ago, but
+   * only if that is within the safety margin: the watchdog then fires before the renewed key can
+   * expire (docs/fencing.md). After a slower renewal it keeps counting from the previous keepalive,
+   * which was safe for an earlier deadline.
+   */
+  public synchronized void keepaliveAfterRenewal(int ttl, int loopWait, long renewalTookNanos) {
+    long margin = TimeUnit.SECONDS.toNanos(ttl - config.timeoutFor(ttl));
+    if (active && device != null && device.isRunning() && renewalTookNanos > margin) {
+      LOG.warn(
+          "leader lock renewal took {} ms, longer than the watchdog's safety margin of {} s: the"
+              + " watchdog is not fed for it, so that it still fires before the leader key can"
+              + " expire",
+          TimeUnit.NANOSECONDS.toMillis(renewalTookNanos),
+          TimeUnit.NANOSECONDS.toSeconds(margin));
+      return;
+    }
+    keepalive(ttl, loopWait);
   }
 
   /** Closes the device cleanly (magic close): PostgreSQL no longer runs as primary here. */

@@ -119,6 +119,15 @@ class WatchdogTest {
   }
 
   @Test
+  void aRenewalSlowerThanTheSafetyMarginIsNotFollowedByAKeepalive() {
+    Watchdog w = watchdog("required", 5);
+    w.activate(30, 10);
+    w.keepaliveAfterRenewal(30, 10, 4_900_000_000L);
+    w.keepaliveAfterRenewal(30, 10, 5_100_000_000L); // the key may expire 0.1 s before it fires
+    assertEquals(List.of("open", "timeout 25", "keepalive"), device.calls);
+  }
+
+  @Test
   void requiredRefusesWithoutAWorkingDeviceAndIsNotHealthyAfterwards() {
     device.failOpen = true;
     Watchdog w = watchdog("required", 5);

@@ -168,13 +168,19 @@ final class Plans {
    */
   static Plan promote(HaInput in, Plan.Kind kind, String message) {
     Cluster cluster = in.cluster();
-    return new Plan(kind, List.of(), message, Role.PRIMARY, List.of())
-        .then(
-            new ActivateWatchdog(),
-            Plan.of(Kind.RELEASE_LOCK, "Not promoting self because watchdog could not be activated")
-                .withRole(Role.REPLICA)
-                .then(new DeleteLeader()))
-        .then(
+    Plan p = new Plan(kind, List.of(), message, Role.PRIMARY, List.of());
+    if (cluster == null || !cluster.isPaused()) {
+      // the watchdog before the promotion (Patroni's enforce_primary_role; not in pause)
+      p =
+          p.then(
+              new ActivateWatchdog(),
+              Plan.of(
+                      Kind.RELEASE_LOCK,
+                      "Not promoting self because watchdog could not be activated")
+                  .withRole(Role.REPLICA)
+                  .then(new DeleteLeader()));
+    }
+    return p.then(
             new Effect.Promote(Math.max(in.config().loopWait(), 10)),
             Plan.none("failed to promote; will retry"))
         .then(new PublishRole(Role.PRIMARY))

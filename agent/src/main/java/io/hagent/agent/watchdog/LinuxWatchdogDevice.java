@@ -209,7 +209,8 @@ public final class LinuxWatchdogDevice implements WatchdogDevice {
   }
 
   private static String errno(LastErrorException e) {
-    // JNA's message is "[errno] strerror"
-    return e.getMessage();
+    // JNA's message is "[errno] strerror"; Patroni (Python's OSError) writes "[Errno n] strerror"
+    String m = String.valueOf(e.getMessage());
+    return m.startsWith("[") ? "[Errno " + m.substring(1) : m;
   }
 }

@@ -109,7 +109,13 @@ class LinuxWatchdogDeviceIT {
 
   @Test
   void aMissingDeviceIsReportedAsPatroniDoes() {
-    Watchdog w = Watchdog.of(new WatchdogConfig("required", dir.resolve("none").toString(), 5));
+    String none = dir.resolve("none").toString();
+    WatchdogException e =
+        assertThrows(WatchdogException.class, () -> new LinuxWatchdogDevice(none).open());
+    assertEquals(
+        "Can't open watchdog device: [Errno 2] No such file or directory: '" + none + "'",
+        e.getMessage());
+    Watchdog w = Watchdog.of(new WatchdogConfig("required", none, 5));
     assertFalse(w.isHealthy(30, 10));
     assertFalse(w.activate(30, 10));
   }

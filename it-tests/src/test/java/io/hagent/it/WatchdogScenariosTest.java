@@ -293,14 +293,17 @@ class WatchdogScenariosTest {
         promoted.name(),
         dev.events("fired").size() > fired);
     assertTrue(dev.events("fired").size() > fired, "the watchdog did not fire during the freeze");
-    List<long[]> afterWake = poller.answers.stream().filter(a -> a[0] >= contMs).toList();
+    List<long[]> answeredAfterWake = poller.answers.stream().filter(a -> a[0] >= contMs).toList();
     System.out.printf(
         "frozen leader woken after 2 x ttl: /primary answers after the wake-up: %s%n",
-        afterWake.stream().map(a -> (a[0] - contMs) + " ms: " + a[1]).toList());
-    assertTrue(!afterWake.isEmpty(), "/primary was not answered after the wake-up");
+        answeredAfterWake.stream().limit(10).map(a -> (a[0] - contMs) + " ms: " + a[1]).toList());
+    assertTrue(!answeredAfterWake.isEmpty(), "/primary was not answered after the wake-up");
     assertEquals(
         List.of(),
-        afterWake.stream().filter(a -> a[1] == 200).map(a -> (a[0] - contMs) + " ms").toList(),
+        answeredAfterWake.stream()
+            .filter(a -> a[1] == 200)
+            .map(a -> (a[0] - contMs) + " ms")
+            .toList(),
         "/primary answered 200 after the wake-up");
     assertTrue(
         writer.lastAck() < contMs + 2000,

@@ -58,6 +58,13 @@ public final class AgentNode {
   private final Map<String, String> env;
   private ChildProcess agent;
   private volatile boolean meantToRun;
+  private String extraYaml = "";
+
+  /** YAML appended to this node's configuration file when it is first written. */
+  public AgentNode withExtraYaml(String yaml) {
+    this.extraYaml = yaml;
+    return this;
+  }
 
   public AgentNode(NodeConfig config, Path agentJar) {
     this(config, agentJar, Map.of());
@@ -128,7 +135,7 @@ public final class AgentNode {
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       }
       if (!Files.exists(config.configFile())) {
-        Files.writeString(config.configFile(), config.yaml());
+        Files.writeString(config.configFile(), config.yaml() + extraYaml);
         Files.setPosixFilePermissions(
             config.configFile(), PosixFilePermissions.fromString("rw-------"));
       }

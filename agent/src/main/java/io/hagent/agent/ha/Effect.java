@@ -151,6 +151,18 @@ public sealed interface Effect {
   /** Asks for another cycle at once (e.g. to follow the winner of a lost race). */
   record WakeLoop() implements Effect {}
 
+  /**
+   * Activates the watchdog for this leader (§3.2); fails only when the mode is required and no safe
+   * watchdog could be activated. Already active: nothing to do.
+   */
+  record ActivateWatchdog() implements Effect {}
+
+  /**
+   * Closes the watchdog cleanly now that PostgreSQL is stopped (Patroni's safepoint); refused while
+   * PostgreSQL still runs as primary, which the watchdog must keep guarding.
+   */
+  record DisableWatchdog() implements Effect {}
+
   /** The agent cannot go on: it exits with status 1 after logging {@code message}. */
   record ExitFatal(String message) implements Effect {}
 }

@@ -304,7 +304,8 @@ public final class HaDecision {
 
   /** The healthy leader's cycle (its status and slot upkeep is part of publishing). */
   static Plan noActionLeader(HaInput in) {
-    return Plan.none("no action. I am (" + in.me() + "), the leader with the lock");
+    return Plans.withWatchdog(
+        in, Plan.none("no action. I am (" + in.me() + "), the leader with the lock"));
   }
 
   private static Plan followTheLeader(HaInput in, Cluster cluster, LocalState pg, boolean paused) {
@@ -353,7 +354,7 @@ public final class HaDecision {
                 .then(new WakeLoop());
     Plan won =
         pg.isPrimary()
-            ? Plan.of(kind, "acquired session lock as a leader")
+            ? Plans.withWatchdog(in, Plan.of(kind, "acquired session lock as a leader"))
             : Plans.promote(in, kind, "promoted self to leader by acquiring session lock");
     Plan p =
         new Plan(kind, List.of(), won.message(), won.role(), notes).then(new AcquireLeader(), lost);

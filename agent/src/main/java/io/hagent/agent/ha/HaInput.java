@@ -22,6 +22,7 @@ import java.util.Map;
  *     mode on, running primary), or null when none was made
  * @param raceBackoff what primary_race_backoff needs: whether our WAL moved since last cycle, and
  *     for how long the backoff has run
+ * @param watchdog whether this node may lead as far as its watchdog goes (§3.2)
  */
 public record HaInput(
     String me,
@@ -37,7 +38,8 @@ public record HaInput(
     LocalSettings local,
     String busyWith,
     FailsafeCheck failsafe,
-    RaceBackoff.Status raceBackoff) {
+    RaceBackoff.Status raceBackoff,
+    WatchdogView watchdog) {
 
   /** An input without rewind check, default local settings and no background task. */
   public HaInput(
@@ -64,7 +66,8 @@ public record HaInput(
         LocalSettings.DEFAULTS,
         null,
         null,
-        RaceBackoff.Status.NONE);
+        RaceBackoff.Status.NONE,
+        WatchdogView.READY);
   }
 
   public HaInput withRewind(RewindCheck check) {
@@ -82,7 +85,8 @@ public record HaInput(
         local,
         busyWith,
         failsafe,
-        raceBackoff);
+        raceBackoff,
+        watchdog);
   }
 
   public HaInput withLocal(LocalSettings settings) {
@@ -100,7 +104,8 @@ public record HaInput(
         settings,
         busyWith,
         failsafe,
-        raceBackoff);
+        raceBackoff,
+        watchdog);
   }
 
   public HaInput withCluster(Cluster view) {
@@ -118,7 +123,8 @@ public record HaInput(
         local,
         busyWith,
         failsafe,
-        raceBackoff);
+        raceBackoff,
+        watchdog);
   }
 
   public HaInput busyWith(String action) {
@@ -136,7 +142,27 @@ public record HaInput(
         local,
         action,
         failsafe,
-        raceBackoff);
+        raceBackoff,
+        watchdog);
+  }
+
+  public HaInput withWatchdog(WatchdogView view) {
+    return new HaInput(
+        me,
+        cluster,
+        pg,
+        config,
+        tags,
+        lock,
+        peers,
+        canBootstrap,
+        now,
+        rewind,
+        local,
+        busyWith,
+        failsafe,
+        raceBackoff,
+        view);
   }
 
   public HaInput withFailsafe(FailsafeCheck check) {
@@ -154,7 +180,8 @@ public record HaInput(
         local,
         busyWith,
         check,
-        raceBackoff);
+        raceBackoff,
+        watchdog);
   }
 
   public HaInput withRaceBackoff(RaceBackoff.Status status) {
@@ -172,7 +199,20 @@ public record HaInput(
         local,
         busyWith,
         failsafe,
-        status);
+        status,
+        watchdog);
+  }
+
+  /**
+   * The watchdog as far as the decision needs it.
+   *
+   * @param usable this node may race for the leader key (false: mode required and no usable device,
+   *     Patroni's "Watchdog device is not usable")
+   * @param active the leader's watchdog is activated (or its mode needs no device)
+   */
+  public record WatchdogView(boolean usable, boolean active) {
+    /** No watchdog concerns: what decisions were made on before the watchdog existed. */
+    public static final WatchdogView READY = new WatchdogView(true, true);
   }
 
   /**

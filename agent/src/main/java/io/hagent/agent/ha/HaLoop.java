@@ -8,12 +8,14 @@ import io.hagent.agent.node.RestartRequest;
 import io.hagent.agent.node.Role;
 import io.hagent.agent.postgres.LocalState;
 import io.hagent.agent.postgres.Postgres;
+import io.hagent.agent.watchdog.Watchdog;
 import io.hagent.common.Version;
 import io.hagent.common.cluster.Cluster;
 import io.hagent.common.cluster.ClusterStatus;
 import io.hagent.common.cluster.Member;
 import io.hagent.common.config.DynamicConfig;
 import io.hagent.common.config.HagentConfig;
+import io.hagent.common.config.WatchdogConfig;
 import io.hagent.common.dcs.Dcs;
 import io.hagent.common.dcs.DcsException;
 import io.hagent.common.json.Json;
@@ -65,6 +67,8 @@ public final class HaLoop {
   private final LongSupplier nanoTime;
   private final Clock clock;
   private final LeaderLease lease;
+  private final LeaseFence fence;
+  private volatile Watchdog watchdog = Watchdog.of(new WatchdogConfig("off", "", 0));
   private final PlanExecutor executor;
   private final BackgroundTask background;
   private final HeartbeatLog lockOwnerLog;
@@ -78,6 +82,10 @@ public final class HaLoop {
   private volatile Cluster lastCluster;
   private volatile LocalState lastLocal;
   private long lastClusterNanos;
+
+  /** When the last successful leader-key renewal was sent (the watchdog's timing). */
+  private long renewalSentNanos;
+
   private long dcsLastSeenEpoch;
 
   /**
@@ -110,24 +118,32 @@ public final class HaLoop {
               t.setDaemon(true);
               return t;
             });
-    return new HaLoop(
-        config,
-        dcs,
-        pg,
-        new PeerProbe(client, peerPool),
-        // one thread per member, as every member of the failsafe key is called at once
-        new FailsafeCaller(
-            client,
-            Executors.newCachedThreadPool(
-                r -> {
-                  Thread t = new Thread(r, "failsafe-call");
-                  t.setDaemon(true);
-                  return t;
-                }),
-            nanoTime),
-        nanoTime,
-        clock,
-        lease);
+    HaLoop loop =
+        new HaLoop(
+            config,
+            dcs,
+            pg,
+            new PeerProbe(client, peerPool),
+            // one thread per member, as every member of the failsafe key is called at once
+            new FailsafeCaller(
+                client,
+                Executors.newCachedThreadPool(
+                    r -> {
+                      Thread t = new Thread(r, "failsafe-call");
+                      t.setDaemon(true);
+                      return t;
+                    }),
+                nanoTime),
+            nanoTime,
+            clock,
+            lease);
+    loop.useWatchdog(Watchdog.of(config.watchdog()));
+    return loop;
+  }
+
+  /** The watchdog the leader keeps (§3.2); off unless set. */
+  void useWatchdog(Watchdog w) {
+    this.watchdog = w;
   }
 
   HaLoop(
@@ -147,6 +163,7 @@ public final class HaLoop {
     this.nanoTime = nanoTime;
     this.clock = clock;
     this.lease = lease;
+    this.fence = new LeaseFence(lease, pg, nanoTime);
     this.dynamic =
         DynamicConfig.from(config.bootstrap() == null ? Map.of() : config.bootstrap().dcs());
     this.failsafe = new FailsafeState(dynamic.ttl(), nanoTime);
@@ -177,6 +194,16 @@ public final class HaLoop {
               @Override
               public void wake() {
                 HaLoop.this.wake();
+              }
+
+              @Override
+              public boolean activateWatchdog() {
+                return watchdog.activate(dynamic.ttl(), dynamic.loopWait());
+              }
+
+              @Override
+              public void disableWatchdog() {
+                watchdog.disable();
               }
             },
             background);
@@ -416,6 +443,7 @@ public final class HaLoop {
     boolean paused = lastCluster != null ? lastCluster.isPaused() : dynamic.pause();
     if (paused) {
       LOG.info("Leader key is not deleted and Postgresql is not stopped due paused state");
+      watchdog.disable();
       return;
     }
     if (!background.cancel(60)) {
@@ -469,6 +497,9 @@ public final class HaLoop {
    * leaderless, the rewind check when stopped), decide once, carry the plan out, publish.
    */
   void runCycle() {
+    // Before anything else: a cycle that starts after a stall past the lease deadline fences first
+    // (docs/fencing.md).
+    fence.fenceIfExpired(wasPaused(), "this HA cycle");
     background.rethrowFatal();
     Cluster cluster = readCluster();
     LocalState local = pg.probe();
@@ -499,6 +530,18 @@ public final class HaLoop {
               config.restapi().apiUrl(),
               known == null ? null : known.failsafe(),
               dyn);
+      if (failsafeCheck.allAccepted()) {
+        // Patroni feeds the watchdog when failsafe keeps it leader: the round renewed the lease
+        watchdog.keepalive(dyn.ttl(), dyn.loopWait());
+      }
+    }
+    if (lock == LockState.HELD) {
+      // fed only after a successful renewal, so it fires if renewals stop (Patroni's update_lock)
+      watchdog.keepaliveAfterRenewal(
+          dyn.ttl(), dyn.loopWait(), nanoTime.getAsLong() - renewalSentNanos);
+    }
+    if (paused) {
+      watchdog.disable(); // in pause hagent does not fence, so the watchdog must not fire
     }
     Map<String, PeerStatus> peerStatus = Map.of();
     if (busy == null && cluster != null && cluster.isUnlocked() && local.running() && !paused) {
@@ -530,7 +573,10 @@ public final class HaLoop {
             .withRewind(rewindCheck(cluster, local, lock, paused, busy, dyn))
             .busyWith(busy)
             .withFailsafe(failsafeCheck)
-            .withRaceBackoff(backoff);
+            .withRaceBackoff(backoff)
+            .withWatchdog(
+                new HaInput.WatchdogView(
+                    watchdog.isHealthy(dyn.ttl(), dyn.loopWait()), watchdog.isActive()));
     Plan plan = HaDecision.decide(input);
     plan.notes().forEach(n -> LOG.info("{}{}", prefix, n));
     String outcome;
@@ -553,6 +599,14 @@ public final class HaLoop {
     // One probe per cycle; a plan that acted on PostgreSQL is published with a fresh one.
     LocalState after = changedPostgres ? pg.probe() : local;
     after = PublishedState.of(after, background.state(), paused);
+    if (watchdog.isActive() && !lease.isHeld(nanoTime.getAsLong()) && !after.isPrimary()) {
+      // not the leader and not a primary (a demotion, a fence by the lease guard): nothing to guard
+      watchdog.disable();
+    }
+    // A stall during this cycle must not end in a member key that still says primary.
+    if (fence.fenceIfExpired(paused, "writing the member key")) {
+      after = PublishedState.of(pg.probe(), background.state(), paused);
+    }
     if (cluster != null) {
       publishToDcs(after, paused);
     }
@@ -585,6 +639,11 @@ public final class HaLoop {
       return HaInput.RewindCheck.NOT_NEEDED;
     }
     return new HaInput.RewindCheck(true, pg.canRewind(dyn));
+  }
+
+  private boolean wasPaused() {
+    Cluster c = lastCluster;
+    return c != null ? c.isPaused() : dynamic.pause();
   }
 
   private Cluster readCluster() {
@@ -650,6 +709,7 @@ public final class HaLoop {
     try {
       if (dcs.updateLeader()) {
         lease.renewed(sent);
+        renewalSentNanos = sent;
         return LockState.HELD;
       }
     } catch (DcsException e) {
@@ -725,7 +785,7 @@ public final class HaLoop {
             prev == null ? now : prev.nextRunNanos(),
             failsafe.isActive(),
             scheduledRestart.json(local),
-            false));
+            !watchdog.isHealthy(dynamic.ttl(), dynamic.loopWait())));
   }
 
   /** The agent cannot go on (e.g. system ID mismatch); Main exits with status 1. */

@@ -98,6 +98,10 @@ final class LeaderRace {
       notes.add("not racing for the leader key: this node is not in the failsafe key");
       return false;
     }
+    if (!in.watchdog().usable()) {
+      notes.add("Watchdog device is not usable");
+      return false;
+    }
     String formerLeader = null;
     Failover failover = cluster.failover();
     if (failover != null && !failover.isEmpty()) {

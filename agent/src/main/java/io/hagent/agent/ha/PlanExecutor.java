@@ -40,6 +40,14 @@ final class PlanExecutor {
 
     /** Asks for another cycle at once. */
     void wake();
+
+    /** Activates the leader's watchdog; false when a required one could not be (§3.2). */
+    default boolean activateWatchdog() {
+      return true;
+    }
+
+    /** Closes the watchdog cleanly (magic close). */
+    default void disableWatchdog() {}
   }
 
   /**
@@ -256,7 +264,25 @@ final class PlanExecutor {
       return pg.prePromote();
     }
     if (effect instanceof Effect.Promote p) {
+      // A plan made before a stall (the lock just won, then SIGSTOP) must not promote after the
+      // lease ran out: another node may hold the key by now (docs/fencing.md).
+      if (!lease.isHeld(nanoTime.getAsLong())) {
+        LOG.error("not promoting: the leader lease ran out before the promotion could start");
+        return false;
+      }
       return pg.promote(p.timeoutSeconds());
+    }
+    if (effect instanceof Effect.ActivateWatchdog) {
+      return node.activateWatchdog();
+    }
+    if (effect instanceof Effect.DisableWatchdog) {
+      // The watchdog guards a primary: it is closed only once PostgreSQL no longer runs as one.
+      if (pg.probe().isPrimary()) {
+        LOG.warn("PostgreSQL still runs as primary: the watchdog stays active");
+        return false;
+      }
+      node.disableWatchdog();
+      return true;
     }
     if (effect instanceof Effect.Follow f) {
       pg.follow(f.leader(), dyn);

@@ -1,9 +1,11 @@
 package io.hagent.agent.ha;
 
 import io.hagent.agent.callbacks.CallbackAction;
+import io.hagent.agent.ha.Effect.ActivateWatchdog;
 import io.hagent.agent.ha.Effect.Callback;
 import io.hagent.agent.ha.Effect.Checkpoint;
 import io.hagent.agent.ha.Effect.DeleteLeader;
+import io.hagent.agent.ha.Effect.DisableWatchdog;
 import io.hagent.agent.ha.Effect.ForgetLease;
 import io.hagent.agent.ha.Effect.Log;
 import io.hagent.agent.ha.Effect.PublishRole;
@@ -63,6 +65,7 @@ final class Plans {
     return switch (mode) {
       case OFFLINE ->
           p.then(new Stop(StopMode.FAST, false, 60))
+              .then(new DisableWatchdog())
               .then(STOPPED_PRIMARY)
               .then(new ForgetLease())
               .then(new PublishRole(Role.DEMOTED))
@@ -74,16 +77,19 @@ final class Plans {
       case IMMEDIATE_NOLOCK ->
           p.then(new ForgetLease())
               .then(new Stop(StopMode.IMMEDIATE, false, 30))
+              .then(new DisableWatchdog())
               .then(STOPPED_PRIMARY)
               .then(new PublishRole(Role.DEMOTED));
       case IMMEDIATE ->
           p.then(new Stop(StopMode.IMMEDIATE, false, 30))
+              .then(new DisableWatchdog())
               .then(STOPPED_PRIMARY)
               .then(new ForgetLease())
               .then(new PublishRole(Role.DEMOTED))
               .then(new ReleaseKeyAfterShutdown());
       case GRACEFUL ->
           p.then(new Stop(StopMode.FAST, true, 60))
+              .then(new DisableWatchdog())
               .then(STOPPED_PRIMARY)
               .then(new ForgetLease())
               .then(new PublishRole(Role.DEMOTED))
@@ -105,6 +111,7 @@ final class Plans {
         .then(
             new Stop(StopMode.FAST, false, 60),
             Plan.none("switchover: failed to stop PostgreSQL, staying leader"))
+        .then(new DisableWatchdog())
         .then(STOPPED_PRIMARY)
         .then(new ForgetLease())
         .then(new PublishRole(Role.DEMOTED))
@@ -186,6 +193,17 @@ final class Plans {
   static Plan promote(HaInput in, Plan.Kind kind, String message) {
     Cluster cluster = in.cluster();
     Plan p = new Plan(kind, List.of(), message, Role.PRIMARY, List.of());
+    if (cluster == null || !cluster.isPaused()) {
+      // the watchdog before the promotion (Patroni's enforce_primary_role; not in pause)
+      p =
+          p.then(
+              new ActivateWatchdog(),
+              Plan.of(
+                      Kind.RELEASE_LOCK,
+                      "Not promoting self because watchdog could not be activated")
+                  .withRole(Role.REPLICA)
+                  .then(new DeleteLeader()));
+    }
     if (in.local().prePromote()) {
       // Patroni: a failing fencing script gives the key up and keeps this node out of the next
       // race for a TTL, so that another candidate takes over.
@@ -209,6 +227,24 @@ final class Plans {
         .then(
             new Effect.RecordHistory(
                 cluster == null ? List.of() : cluster.history(), in.pg().walPosition()));
+  }
+
+  /**
+   * The leader that already runs as primary makes sure its watchdog is active (Patroni's
+   * enforce_primary_role): {@code plan} as is when it is, else activate first and demote at once if
+   * a required watchdog cannot be activated. Not in pause: hagent does not fence then, so the
+   * watchdog is closed and stays closed until the cluster resumes.
+   */
+  static Plan withWatchdog(HaInput in, Plan plan) {
+    if (in.watchdog().active() || (in.cluster() != null && in.cluster().isPaused())) {
+      return plan;
+    }
+    return new Plan(plan.kind(), List.of(), plan.message(), plan.role(), plan.notes())
+        .then(
+            new ActivateWatchdog(),
+            demote(
+                in, DemoteMode.IMMEDIATE, "Demoting self because watchdog could not be activated"))
+        .thenAll(plan);
   }
 
   /** §6.1: a physical slot for each member that streams from us. */
@@ -264,6 +300,7 @@ final class Plans {
     }
     return Plan.of(Kind.SHUTDOWN, "Leader key released")
         .then(stop, Plan.none("PostgreSQL shutdown failed, leader key not removed."))
+        .then(new DisableWatchdog())
         .then(STOPPED_PRIMARY)
         .then(new ReleaseKeyAfterShutdown(), Plan.none("could not release the leader key"));
   }

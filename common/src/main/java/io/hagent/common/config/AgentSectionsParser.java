@@ -154,14 +154,26 @@ final class AgentSectionsParser {
     if (Boolean.FALSE.equals(rawMode)) {
       mode = "off"; // YAML 1.1 reads 'mode: off' as false
     } else if (rawMode != null) {
-      mode = rawMode.toString().toLowerCase();
-      if (!Set.of("off", "automatic", "required").contains(mode)) {
-        w.problem(
-            "mode", "expected off, automatic or required, got " + Problems.shown("", rawMode));
-        mode = "automatic";
-      }
+      // Patroni's parse_mode also accepts these spellings
+      mode =
+          switch (rawMode.toString().trim().toLowerCase()) {
+            case "off", "disable", "disabled" -> "off";
+            case "auto", "automatic" -> "automatic";
+            case "require", "required" -> "required";
+            default -> {
+              w.problem(
+                  "mode",
+                  "expected off, automatic or required, got " + Problems.shown("", rawMode));
+              yield "automatic";
+            }
+          };
     }
-    return new WatchdogConfig(
-        mode, w.str("device", "/dev/watchdog"), w.intValue("safety_margin", 5));
+    int margin = w.intValue("safety_margin", 5);
+    if (margin < -1) {
+      // -1 is Patroni's "half of ttl"; other negative margins would set a timeout beyond ttl
+      w.problem("safety_margin", "expected -1 (ttl/2) or a number of seconds >= 0, got " + margin);
+      margin = 5;
+    }
+    return new WatchdogConfig(mode, w.str("device", "/dev/watchdog"), margin);
   }
 }

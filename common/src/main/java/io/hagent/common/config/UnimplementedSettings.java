@@ -144,16 +144,6 @@ public final class UnimplementedSettings {
               TRUE,
               Kind.PLANNED,
               "replicas connect to their primary over TCP"),
-          new Rule(
-              "watchdog.mode",
-              v -> "automatic".equals(watchdogMode(v)),
-              Kind.PLANNED,
-              "no watchdog device is opened, as when none is available"),
-          new Rule(
-              "watchdog.mode",
-              v -> "required".equals(watchdogMode(v)),
-              Kind.PLANNED,
-              "no watchdog device is opened and this node still becomes leader without one"),
           new Rule("tags.replicatefrom", NOT_EMPTY, Kind.PLANNED, NO_SLOT_FOR_ME),
           new Rule("tags.nostream", TRUE, Kind.PLANNED, NO_SLOT_FOR_ME),
           new Rule(
@@ -305,11 +295,6 @@ public final class UnimplementedSettings {
       return !c.isEmpty();
     }
     return v != null && !String.valueOf(v).isBlank();
-  }
-
-  /** YAML 1.1 reads {@code mode: off} as false. */
-  private static String watchdogMode(Object v) {
-    return Boolean.FALSE.equals(v) ? "off" : String.valueOf(v).trim().toLowerCase();
   }
 
   /** {@code path: value} for scalars and lists of scalars, {@code path (k1, k2)} for mappings. */

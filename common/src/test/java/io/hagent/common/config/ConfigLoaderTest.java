@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class ConfigLoaderTest {
@@ -207,6 +208,28 @@ class ConfigLoaderTest {
     assertTrue(c.postgresql().removeDataDirectoryOnRewindFailure());
     assertEquals("off", c.watchdog().mode());
     assertTrue(c.ctl().insecure());
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+    "require, required",
+    "required, required",
+    "Auto, automatic",
+    "automatic, automatic",
+    "disable, off",
+    "disabled, off",
+    "off, off",
+    "false, off"
+  })
+  void watchdogModeAcceptsPatronisSpellings(String written, String mode) throws Exception {
+    HagentConfig c = load(MINIMAL + "watchdog:\n  mode: " + written + "\n  safety_margin: -1\n");
+    assertEquals(mode, c.watchdog().mode());
+    assertEquals(15, c.watchdog().timeoutFor(30), "safety_margin -1 means ttl/2");
+  }
+
+  @Test
+  void watchdogTimeoutIsTtlMinusSafetyMargin() throws Exception {
+    assertEquals(25, load(MINIMAL).watchdog().timeoutFor(30));
   }
 
   // ---- sections ----

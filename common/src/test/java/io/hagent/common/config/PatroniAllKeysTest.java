@@ -25,7 +25,6 @@ class PatroniAllKeysTest {
             "postgresql.custom_conf: /etc/patroni/postgresql.custom.conf is not implemented yet",
             "postgresql.use_unix_socket: true is not implemented yet",
             "postgresql.use_unix_socket_repl: true is not implemented yet",
-            "watchdog.mode: automatic is not implemented yet",
             "tags.replicatefrom: pg2 is not implemented yet",
             "log.traceback_level: ERROR has no effect in hagent",
             "log.max_queue_size: 1000 has no effect in hagent",

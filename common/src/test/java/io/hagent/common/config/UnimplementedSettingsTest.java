@@ -96,14 +96,8 @@ class UnimplementedSettingsTest {
             "postgresql.parameters.max_connections: 500 is ignored here, as by Patroni: set it in"
                 + " the dynamic configuration (bootstrap.dcs.postgresql.parameters, hactl"
                 + " edit-config)"),
-        row(
-            "watchdog:\n  mode: required\n",
-            "watchdog.mode: required is not implemented yet: no watchdog device is opened and"
-                + " this node still becomes leader without one"),
-        row(
-            "watchdog:\n  mode: automatic\n",
-            "watchdog.mode: automatic is not implemented yet: no watchdog device is opened, as"
-                + " when none is available"),
+        row("watchdog:\n  mode: required\n"),
+        row("watchdog:\n  mode: automatic\n"),
         row("watchdog:\n  mode: off\n"),
         row(
             "tags:\n  replicatefrom: pg2\n  nostream: true\n  nosync: true\n",

@@ -81,7 +81,9 @@ class CallbackPlansTest {
     HaInput in = stoppedWith("in production");
     Plan p = Plans.switchover(in, "switchover", N2_REPLICA);
     assertEquals(List.of("on_stop primary", "on_role_change replica"), callbacks(p));
-    assertEquals(indexOf(p, Effect.Stop.class) + 1, indexOf(p, Callback.class));
+    // the watchdog is closed right after the stop, then on_stop reports it
+    assertEquals(indexOf(p, Effect.Stop.class) + 1, indexOf(p, Effect.DisableWatchdog.class));
+    assertEquals(indexOf(p, Effect.Stop.class) + 2, indexOf(p, Callback.class));
     assertEquals(Role.REPLICA, ((Callback) p.effects().get(p.effects().size() - 1)).role());
   }
 
@@ -97,10 +99,12 @@ class CallbackPlansTest {
   void prePromoteRunsFirstAndItsFailureGivesTheKeyUp() {
     HaInput in = stoppedWith("in archive recovery").withLocal(WITH_PRE_PROMOTE);
     Plan p = Plans.promote(in, Kind.PROMOTE, "promoted");
-    assertEquals(0, indexOf(p, Effect.PrePromote.class));
-    assertTrue(p.steps().get(0).effect().isLong(), "runs in the background, the key is renewed");
+    // the watchdog is activated first (Patroni's enforce_primary_role), then pre_promote runs
+    assertEquals(0, indexOf(p, Effect.ActivateWatchdog.class));
+    assertEquals(1, indexOf(p, Effect.PrePromote.class));
+    assertTrue(p.steps().get(1).effect().isLong(), "runs in the background, the key is renewed");
     assertEquals("promote", PlanExecutor.actionName(new Effect.PrePromote()));
-    Plan onFailure = p.steps().get(0).onFailure();
+    Plan onFailure = p.steps().get(1).onFailure();
     assertEquals("Promotion cancelled because the pre-promote script failed", onFailure.message());
     assertEquals(Kind.RELEASE_LOCK, onFailure.kind());
     assertTrue(onFailure.effects().contains(new Effect.DeleteLeader()));
@@ -172,6 +176,8 @@ class CallbackPlansTest {
 
     pg.prePromoteOk = true;
     pg.scripts.clear();
+    t.lease.renewed(System.nanoTime()); // the lock won again: a promotion needs a held lease
+
     BackgroundTask.Result r =
         executor
             .startInBackground(

@@ -128,16 +128,7 @@ public final class JsonTree {
       g.writeEndArray();
     } else if (value instanceof String s) {
       g.writeString(s);
-    } else if (value == null
-        || value instanceof Integer
-        || value instanceof Long
-        || value instanceof Short
-        || value instanceof Byte
-        || value instanceof Double
-        || value instanceof Float
-        || value instanceof BigInteger
-        || value instanceof BigDecimal
-        || value instanceof Boolean) {
+    } else if (value == null || value instanceof Boolean || isJdkNumber(value)) {
       g.writeObject(value); // jackson-core writes these itself, without databind
     } else {
       return false;
@@ -175,11 +166,25 @@ public final class JsonTree {
         write(g, item);
       }
       g.writeEndArray();
-    } else if (value == null || value instanceof Number || value instanceof Boolean) {
+    } else if (value == null || value instanceof Boolean || isJdkNumber(value)) {
       g.writeObject(value); // jackson-core writes these itself, without databind
+    } else if (value instanceof Number n) {
+      g.writeNumber(n.toString()); // a Number of our own (hactl's PyFloat) prints itself
     } else {
       g.writeString(value.toString());
     }
+  }
+
+  /** The numbers jackson-core's generator writes itself (anything else would need databind). */
+  private static boolean isJdkNumber(Object value) {
+    return value instanceof Integer
+        || value instanceof Long
+        || value instanceof Short
+        || value instanceof Byte
+        || value instanceof Double
+        || value instanceof Float
+        || value instanceof BigInteger
+        || value instanceof BigDecimal;
   }
 
   /** json.dumps' default separators: {@code ", "} between items, {@code ": "} after a key. */

@@ -61,6 +61,7 @@ public final class HaLoop {
   private final LeaderLease lease;
   private final PlanExecutor executor;
   private final BackgroundTask background;
+  private final SlotKeeper slotKeeper;
   private final HeartbeatLog lockOwnerLog;
   private final HeartbeatLog outcomeLog;
   private final AtomicReference<NodeSnapshot> snapshot = new AtomicReference<>();
@@ -126,6 +127,7 @@ public final class HaLoop {
     this.dynamic =
         DynamicConfig.from(config.bootstrap() == null ? Map.of() : config.bootstrap().dcs());
     this.background = new BackgroundTask(this::wake);
+    this.slotKeeper = new SlotKeeper(config.name(), pg, clock::millis);
     this.executor =
         new PlanExecutor(
             config.name(),
@@ -585,6 +587,10 @@ public final class HaLoop {
       dcs.touchMember(MemberData.build(config, local, Role.published(local, intended), paused));
       if (lease.isHeld(nanoTime.getAsLong()) && local.isPrimary()) {
         leaderDuties(local);
+      } else if (local.running() && local.isReplica() && background.busyWith() == null) {
+        slotKeeper.replicaCycle(lastCluster, dynamic, config.tagView());
+      } else {
+        slotKeeper.notLeader();
       }
     } catch (DcsException e) {
       LOG.error("Error communicating with DCS: {}", e.getMessage());
@@ -593,11 +599,9 @@ public final class HaLoop {
 
   /** Per-cycle work of a leader that runs as primary: status optime and replication slots. */
   private void leaderDuties(LocalState local) throws DcsException {
-    if (local.flushLsn() != null) {
-      dcs.setStatus(Json.write(new ClusterStatus(local.flushLsn(), Map.of(), List.of()).toJson()));
-    }
-    if (dynamic.useSlots() && lastCluster != null) {
-      pg.syncReplicationSlots(Plans.memberSlots(config.name(), lastCluster));
+    ClusterStatus status = slotKeeper.leaderCycle(local, lastCluster, dynamic, config.tagView());
+    if (status != null) {
+      dcs.setStatus(Json.write(status.toJson()));
     }
   }
 

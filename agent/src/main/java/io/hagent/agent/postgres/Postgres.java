@@ -3,6 +3,7 @@ package io.hagent.agent.postgres;
 import io.hagent.common.cluster.Member;
 import io.hagent.common.config.DynamicConfig;
 import io.hagent.common.config.HagentConfig;
+import io.hagent.common.config.SlotsConfig;
 import java.util.Map;
 import java.util.Set;
 
@@ -82,10 +83,28 @@ public interface Postgres {
   boolean checkpoint();
 
   /**
-   * Leader only: makes the set of physical replication slots equal {@code slotNames} (creates
-   * missing ones, drops other physical slots that are not active).
+   * Creates the physical slots of {@code slotNames} that are missing, drops nothing: run just
+   * before a promotion, so that replicas re-pointed at us find their slot on first connect (the
+   * full upkeep of {@link #syncSlots} follows on the next leader cycle).
    */
   void syncReplicationSlots(Set<String> slotNames);
+
+  /**
+   * Makes the local replication slots match {@code desired} ({@link SlotDiff} rules): drops unknown
+   * ones unless {@code ignore_slots} covers them or the cluster is paused, creates missing ones
+   * (logical ones only on a primary), advances those nothing consumes here.
+   *
+   * @return the position of every desired slot that exists afterwards (physical: restart_lsn,
+   *     logical: confirmed_flush_lsn), for the status key; empty when the slots could not be read
+   */
+  default Map<String, Long> syncSlots(
+      Map<String, SlotSpec> desired,
+      SlotsConfig config,
+      boolean paused,
+      boolean primary,
+      boolean cleanInactive) {
+    return Map.of();
+  }
 
   /** pg_controldata output as key -> value (empty if it cannot be read). */
   Map<String, String> controlData();

@@ -133,7 +133,17 @@ public final class PostgresController implements Postgres {
 
   @Override
   public void syncReplicationSlots(Set<String> slotNames) {
-    slots.sync(slotNames);
+    slots.createMissing(slotNames);
+  }
+
+  @Override
+  public Map<String, Long> syncSlots(
+      Map<String, SlotSpec> desired,
+      io.hagent.common.config.SlotsConfig config,
+      boolean paused,
+      boolean primary,
+      boolean cleanInactive) {
+    return slots.sync(desired, config, paused, primary, cleanInactive);
   }
 
   @Override

@@ -1,0 +1,30 @@
+package io.hagent.agent.postgres;
+
+/**
+ * One row of {@code pg_replication_slots} (temporary slots excluded).
+ *
+ * @param restartLsn null when the slot reserves no WAL
+ * @param confirmedFlushLsn logical only
+ * @param walStatus {@code reserved}, {@code extended}, {@code unreserved}, {@code lost} (PG 13+)
+ * @param hasXmin the slot holds back the xmin horizon (hot_standby_feedback of a former client)
+ */
+public record ExistingSlot(
+    String name,
+    String type,
+    String database,
+    String plugin,
+    boolean active,
+    Long restartLsn,
+    Long confirmedFlushLsn,
+    String walStatus,
+    boolean hasXmin) {
+
+  public boolean physical() {
+    return "physical".equals(type);
+  }
+
+  /** The position published for this slot in the status key (Patroni: restart or confirmed). */
+  public Long position() {
+    return physical() ? restartLsn : confirmedFlushLsn;
+  }
+}

@@ -127,7 +127,7 @@ public final class HaLoop {
     this.dynamic =
         DynamicConfig.from(config.bootstrap() == null ? Map.of() : config.bootstrap().dcs());
     this.background = new BackgroundTask(this::wake);
-    this.slotKeeper = new SlotKeeper(config.name(), pg, clock::millis);
+    this.slotKeeper = new SlotKeeper(config.name(), pg, clock::millis, background);
     this.executor =
         new PlanExecutor(
             config.name(),

@@ -4,8 +4,10 @@ import io.hagent.agent.postgres.LocalState;
 import io.hagent.agent.postgres.Postgres;
 import io.hagent.agent.postgres.SlotNames;
 import io.hagent.agent.postgres.SlotSpec;
+import io.hagent.agent.postgres.SlotSync;
 import io.hagent.common.cluster.Cluster;
 import io.hagent.common.cluster.ClusterStatus;
+import io.hagent.common.cluster.Member;
 import io.hagent.common.cluster.Tags;
 import io.hagent.common.config.DynamicConfig;
 import io.hagent.common.config.SlotsConfig;
@@ -13,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,12 +31,15 @@ final class SlotKeeper {
   private final String me;
   private final Postgres pg;
   private final LongSupplier wallMillis;
+  private final BackgroundTask background;
   private final SlotRetention retention = new SlotRetention();
+  private long lastCopyMillis = Long.MIN_VALUE / 2;
   private boolean wasLeader;
   private List<String> lastErrors = List.of();
 
-  SlotKeeper(String me, Postgres pg, LongSupplier wallMillis) {
+  SlotKeeper(String me, Postgres pg, LongSupplier wallMillis, BackgroundTask background) {
     this.me = me;
+    this.background = background;
     this.pg = pg;
     this.wallMillis = wallMillis;
   }
@@ -56,28 +62,31 @@ final class SlotKeeper {
     Map<String, Long> positions = Map.of();
     if (dyn.useSlots() && cluster != null) {
       Map<String, SlotSpec> desired = SlotPlanner.desired(me, true, tags, cluster, config, true);
-      positions = pg.syncSlots(desired, config, cluster.isPaused(), true, true);
+      positions = pg.syncSlots(desired, config, cluster.isPaused(), true, true).positions();
     }
     if (local.flushLsn() == null) {
       return null;
     }
+    Map<String, Long> slots =
+        dyn.useSlots() ? published(me, positions, config, local.flushLsn()) : Map.of();
+    // The published names include our own slot: if we crash, the next leader retains it for us.
     List<String> retain =
         cluster == null || !dyn.useSlots()
             ? List.of()
             : retention.update(
                 cluster,
                 me,
-                positions.keySet(),
+                slots.keySet(),
                 config.physical().keySet(),
                 now,
                 config.memberSlotsTtlSeconds());
-    return new ClusterStatus(
-        local.flushLsn(),
-        dyn.useSlots() ? published(me, positions, config, local.flushLsn()) : Map.of(),
-        retain);
+    return new ClusterStatus(local.flushLsn(), slots, retain);
   }
 
-  /** A replica's cycle: keeps copies of permanent and member slots, advanced to the status key. */
+  /**
+   * A replica's cycle: keeps copies of permanent and member slots, advanced to the status key; a
+   * permanent logical slot it lacks is copied from the primary in the background (a restart).
+   */
   void replicaCycle(Cluster cluster, DynamicConfig dyn, Tags tags) {
     wasLeader = false;
     if (!dyn.useSlots() || cluster == null) {
@@ -87,7 +96,28 @@ final class SlotKeeper {
     logErrors(config);
     Map<String, SlotSpec> desired = SlotPlanner.desired(me, false, tags, cluster, config, true);
     boolean cleanInactive = !cluster.isUnlocked() && !me.equals(cluster.leader().name());
-    pg.syncSlots(desired, config, cluster.isPaused(), false, cleanInactive);
+    SlotSync sync = pg.syncSlots(desired, config, cluster.isPaused(), false, cleanInactive);
+    Member leader = cluster.leaderMember().filter(m -> !m.name().equals(me)).orElse(null);
+    long now = wallMillis.getAsLong();
+    // A failed copy restarts PostgreSQL for nothing: not more than once a minute.
+    if (sync.toCopy().isEmpty() || leader == null || now - lastCopyMillis < 60_000) {
+      return;
+    }
+    lastCopyMillis = now;
+    List<SlotSpec> toCopy = sync.toCopy();
+    Member follow = SlotPlanner.followTarget(me, tags, cluster, leader);
+    String names =
+        toCopy.stream().map(s -> "'" + s.name() + "'").collect(Collectors.joining(", ", "[", "]"));
+    background.start(
+        "copying logical slots",
+        "starting",
+        () -> {
+          LOG.info("Copying logical slots {} from the primary", names);
+          boolean ok =
+              pg.copyLogicalSlots(leader, follow, toCopy, dyn, Math.max(60, dyn.loopWait() * 6));
+          return new BackgroundTask.Result(
+              ok ? "copied logical slots " + names : "failed to copy logical slots " + names, ok);
+        });
   }
 
   /** Not leader this cycle (stopped, demoted, busy): the next leadership starts retention anew. */

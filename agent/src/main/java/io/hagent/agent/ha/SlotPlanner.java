@@ -163,11 +163,15 @@ final class SlotPlanner {
    * streams itself, else the leader (Patroni's {@code _get_node_to_follow}).
    */
   static Member followTarget(HaInput in, Member leader) {
-    String from = in.tags() == null ? null : in.tags().replicatefrom();
-    if (leader == null || from == null || from.equals(in.me()) || in.cluster() == null) {
+    return followTarget(in.me(), in.tags(), in.cluster(), leader);
+  }
+
+  static Member followTarget(String me, Tags tags, Cluster cluster, Member leader) {
+    String from = tags == null ? null : tags.replicatefrom();
+    if (leader == null || from == null || from.equals(me) || cluster == null) {
       return leader;
     }
-    return in.cluster()
+    return cluster
         .member(from)
         .filter(m -> !m.tagView().nostream() && m.connUrl() != null)
         .orElse(leader);

@@ -94,16 +94,33 @@ public interface Postgres {
    * ones unless {@code ignore_slots} covers them or the cluster is paused, creates missing ones
    * (logical ones only on a primary), advances those nothing consumes here.
    *
-   * @return the position of every desired slot that exists afterwards (physical: restart_lsn,
-   *     logical: confirmed_flush_lsn), for the status key; empty when the slots could not be read
+   * @return what exists afterwards and which logical slots a replica must copy; {@link
+   *     SlotSync#NONE} when the slots could not be read
    */
-  default Map<String, Long> syncSlots(
+  default SlotSync syncSlots(
       Map<String, SlotSpec> desired,
       SlotsConfig config,
       boolean paused,
       boolean primary,
       boolean cleanInactive) {
-    return Map.of();
+    return SlotSync.NONE;
+  }
+
+  /**
+   * A replica copies the state of {@code slots} from the primary {@code leader} (logical slots
+   * cannot be created in recovery): reads the state files over a superuser connection, stops
+   * PostgreSQL, writes them into pg_replslot and starts it again following {@code follow}.
+   * PostgreSQL reads slots only at start, hence the restart (Patroni does the same).
+   *
+   * @return false if nothing could be copied or PostgreSQL did not come back
+   */
+  default boolean copyLogicalSlots(
+      Member leader,
+      Member follow,
+      java.util.List<SlotSpec> slots,
+      DynamicConfig config,
+      int timeoutSeconds) {
+    return false;
   }
 
   /** pg_controldata output as key -> value (empty if it cannot be read). */

@@ -28,16 +28,25 @@ public final class SlotDiff {
   public record Drop(String name, String why) {}
 
   /** The actions, to be carried out in this order: drop, create, advance. */
+  /**
+   * @param advance physical slots to advance, to the position
+   * @param advanceLogical logical slots to advance (replica), to the position
+   * @param copyLogical logical slots a replica must copy from the primary (they cannot be created
+   *     in recovery, and a fresh one would not start where the primary's consumer is)
+   */
   public record Actions(
       List<Drop> drop,
       List<SlotSpec> createPhysical,
       List<SlotSpec> createLogical,
-      Map<String, Long> advance) {
+      Map<String, Long> advance,
+      Map<String, Long> advanceLogical,
+      List<SlotSpec> copyLogical) {
     public boolean isEmpty() {
       return drop.isEmpty()
           && createPhysical.isEmpty()
           && createLogical.isEmpty()
-          && advance.isEmpty();
+          && advance.isEmpty()
+          && advanceLogical.isEmpty();
     }
   }
 
@@ -57,6 +66,8 @@ public final class SlotDiff {
     List<SlotSpec> createPhysical = new ArrayList<>();
     List<SlotSpec> createLogical = new ArrayList<>();
     Map<String, Long> advance = new LinkedHashMap<>();
+    Map<String, Long> advanceLogical = new LinkedHashMap<>();
+    List<SlotSpec> copyLogical = new ArrayList<>();
     Map<String, ExistingSlot> have = new LinkedHashMap<>();
     for (ExistingSlot s : existing) {
       SlotSpec want = desired.get(s.name());
@@ -108,10 +119,21 @@ public final class SlotDiff {
           createPhysical.add(want);
         } else if (primary) {
           createLogical.add(want);
+        } else if (want.lsn() != null) {
+          copyLogical.add(want); // only once the primary published its position
         }
         continue;
       }
-      if (!want.physical() || Boolean.TRUE.equals(want.expectedActive()) || s.active()) {
+      if (!want.physical()) {
+        if (!primary
+            && !s.active()
+            && want.lsn() != null
+            && (s.confirmedFlushLsn() == null || s.confirmedFlushLsn() < want.lsn())) {
+          advanceLogical.put(s.name(), want.lsn());
+        }
+        continue;
+      }
+      if (Boolean.TRUE.equals(want.expectedActive()) || s.active()) {
         continue;
       }
       if (s.hasXmin()) {
@@ -132,7 +154,12 @@ public final class SlotDiff {
       }
     }
     return new Actions(
-        List.copyOf(drop), List.copyOf(createPhysical), List.copyOf(createLogical), advance);
+        List.copyOf(drop),
+        List.copyOf(createPhysical),
+        List.copyOf(createLogical),
+        advance,
+        advanceLogical,
+        List.copyOf(copyLogical));
   }
 
   private static boolean sameKind(SlotSpec want, ExistingSlot s) {

@@ -1,12 +1,23 @@
 package io.hagent.agent.postgres;
 
+import io.hagent.common.cluster.HostPort;
 import io.hagent.common.config.SlotsConfig;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +59,7 @@ final class SlotManager {
   }
 
   /** See {@link Postgres#syncSlots}. */
-  Map<String, Long> sync(
+  SlotSync sync(
       Map<String, SlotSpec> desired,
       SlotsConfig config,
       boolean paused,
@@ -59,7 +70,7 @@ final class SlotManager {
       SlotDiff.Actions actions =
           SlotDiff.plan(desired, existing, config, paused, primary, cleanInactive);
       if (!actions.isEmpty()) {
-        apply(actions);
+        apply(actions, desired);
         existing = read();
       }
       Map<String, Long> positions = new LinkedHashMap<>();
@@ -68,10 +79,10 @@ final class SlotManager {
           positions.put(s.name(), s.position());
         }
       }
-      return positions;
+      return new SlotSync(positions, actions.copyLogical());
     } catch (SQLException e) {
       LOG.error("Exception when changing replication slots: {}", e.getMessage());
-      return Map.of();
+      return SlotSync.NONE;
     }
   }
 
@@ -93,7 +104,7 @@ final class SlotManager {
     return out;
   }
 
-  private void apply(SlotDiff.Actions actions) {
+  private void apply(SlotDiff.Actions actions, Map<String, SlotSpec> desired) {
     for (SlotDiff.Drop d : actions.drop()) {
       LOG.info("{}", d.why());
       drop(d.name());
@@ -104,6 +115,7 @@ final class SlotManager {
     for (SlotSpec s : actions.createLogical()) {
       createLogical(s);
     }
+    advanceLogical(actions.advanceLogical(), desired);
     actions
         .advance()
         .forEach(
@@ -125,6 +137,130 @@ final class SlotManager {
                     e.getMessage());
               }
             });
+  }
+
+  /**
+   * Advances logical slot copies on a replica, from a connection to each slot's database (PG clamps
+   * the target to what was replayed here).
+   */
+  private void advanceLogical(Map<String, Long> advance, Map<String, SlotSpec> desired) {
+    advance.forEach(
+        (name, lsn) -> {
+          SlotSpec spec = desired.get(name);
+          try (LocalConnection db = connectionTo(spec.database())) {
+            db.execute(
+                "SELECT pg_catalog.pg_replication_slot_advance("
+                    + LocalConnection.literal(name)
+                    + ", "
+                    + LocalConnection.literal(SlotDiff.formatLsn(lsn))
+                    + ")",
+                LocalConnection.DEFAULT_TIMEOUT_SECONDS);
+          } catch (SQLException e) {
+            LOG.error(
+                "Error while advancing replication slot {} to position '{}': {}",
+                name,
+                SlotDiff.formatLsn(lsn),
+                e.getMessage());
+          }
+        });
+  }
+
+  private LocalConnection connectionTo(String database) {
+    return new LocalConnection(
+        pg.pg().localHost(), pg.pg().port(), database, pg.pg().superuser(), false);
+  }
+
+  /**
+   * Reads the state files of {@code slots} from the primary (Patroni's copy_logical_slots: {@code
+   * pg_read_binary_file} over a superuser connection), keeping only those whose type, database and
+   * plugin match the configuration.
+   *
+   * @return slot name to the contents of its {@code pg_replslot/<name>/state}
+   */
+  Map<String, byte[]> readFromPrimary(HostPort primary, List<SlotSpec> slots) {
+    Map<String, byte[]> out = new LinkedHashMap<>();
+    StringBuilder names = new StringBuilder();
+    for (SlotSpec s : slots) {
+      names.append(names.length() == 0 ? "" : ",").append(LocalConnection.literal(s.name()));
+    }
+    try (LocalConnection remote =
+        new LocalConnection(
+            primary.host(), primary.port(), pg.database(), pg.pg().superuser(), false)) {
+      for (Map<String, Object> r :
+          remote.query(
+              "SELECT slot_name, slot_type, datname, plugin,"
+                  + " pg_catalog.pg_read_binary_file('pg_replslot/' || slot_name || '/state')"
+                  + " AS data FROM pg_catalog.pg_get_replication_slots()"
+                  + " JOIN pg_catalog.pg_database ON datoid = oid"
+                  + " WHERE NOT pg_catalog.pg_is_in_recovery() AND slot_name IN ("
+                  + names
+                  + ")")) {
+        String name = String.valueOf(r.get("slot_name"));
+        SlotSpec want = slots.stream().filter(s -> s.name().equals(name)).findFirst().orElse(null);
+        if (want == null || !(r.get("data") instanceof byte[] data)) {
+          continue;
+        }
+        if ("logical".equals(r.get("slot_type"))
+            && want.database().equals(r.get("datname"))
+            && want.plugin().equals(r.get("plugin"))) {
+          out.put(name, data);
+        } else {
+          LOG.warn("Will not copy the logical slot \"{}\" due to the configuration mismatch", name);
+        }
+      }
+    } catch (SQLException e) {
+      LOG.error(
+          "Failed to copy logical slots from the primary via postgresql connection: {}",
+          e.getMessage());
+    }
+    return out;
+  }
+
+  /**
+   * Writes copied slot state files into the stopped data directory: each through a temporary
+   * directory renamed into place, fsynced, as PostgreSQL itself saves a slot.
+   */
+  void writeSlotFiles(Map<String, byte[]> slots) throws IOException {
+    Path dir = pg.dataDir().resolve("pg_replslot");
+    Set<PosixFilePermission> dirMode = PosixFilePermissions.fromString("rwx------");
+    Set<PosixFilePermission> fileMode = PosixFilePermissions.fromString("rw-------");
+    for (Map.Entry<String, byte[]> e : slots.entrySet()) {
+      Path target = dir.resolve(e.getKey());
+      Path tmp = dir.resolve(e.getKey() + ".tmp");
+      deleteTree(tmp);
+      Files.createDirectory(tmp, PosixFilePermissions.asFileAttribute(dirMode));
+      Path state = tmp.resolve("state");
+      Files.write(state, e.getValue());
+      Files.setPosixFilePermissions(state, fileMode);
+      fsync(state, false);
+      fsync(tmp, true);
+      deleteTree(target);
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+      fsync(target, true);
+    }
+    fsync(dir, true);
+  }
+
+  private static void deleteTree(Path p) throws IOException {
+    if (!Files.exists(p)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(p)) {
+      for (Path f : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(f);
+      }
+    }
+  }
+
+  private static void fsync(Path p, boolean directory) throws IOException {
+    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException e) {
+      if (!directory) {
+        throw e;
+      }
+      // some file systems refuse to fsync a directory; PostgreSQL tolerates that too
+    }
   }
 
   /** Drops an inactive slot; an active one stays (Patroni's query, one round trip). */
@@ -180,9 +316,7 @@ final class SlotManager {
   /** A logical slot must be created from a connection to its own database. */
   private void createLogical(SlotSpec s) {
     String lit = LocalConnection.literal(s.name());
-    try (LocalConnection db =
-        new LocalConnection(
-            pg.pg().localHost(), pg.pg().port(), s.database(), pg.pg().superuser(), false)) {
+    try (LocalConnection db = connectionTo(s.database())) {
       db.execute(
           "SELECT pg_catalog.pg_create_logical_replication_slot("
               + lit

@@ -56,6 +56,9 @@ class SlotDiffTest {
     a.createPhysical().forEach(s -> sb.append(" create:").append(s.name()));
     a.createLogical().forEach(s -> sb.append(" logical:").append(s.name()));
     a.advance().forEach((n, l) -> sb.append(" advance:").append(n).append('@').append(l));
+    a.advanceLogical()
+        .forEach((n, l) -> sb.append(" advanceLogical:").append(n).append('@').append(l));
+    a.copyLogical().forEach(s -> sb.append(" copy:").append(s.name()));
     return sb.toString().trim();
   }
 
@@ -116,6 +119,30 @@ class SlotDiffTest {
             NONE,
             false,
             false,
+            ""),
+        Arguments.of(
+            "replica: permanent logical slot copied from the primary once it has a position",
+            want(SlotSpec.logical("cdc", "app", "test_decoding", 500L)),
+            List.of(),
+            NONE,
+            false,
+            false,
+            "copy:cdc"),
+        Arguments.of(
+            "replica: logical copy advanced to the primary's confirmed position",
+            want(SlotSpec.logical("cdc", "app", "test_decoding", 500L)),
+            List.of(logical("cdc", "app", "test_decoding")),
+            NONE,
+            false,
+            false,
+            "advanceLogical:cdc@500"),
+        Arguments.of(
+            "primary: its own logical slot is moved by its consumer only",
+            want(SlotSpec.logical("cdc", "app", "test_decoding", 500L)),
+            List.of(logical("cdc", "app", "test_decoding")),
+            NONE,
+            false,
+            true,
             ""),
         Arguments.of(
             "logical slot with another plugin is dropped (re-created next cycle)",

@@ -140,6 +140,11 @@ public record SlotsConfig(
     };
   }
 
+  /** Whether a permanent logical slot is configured. */
+  public boolean hasLogical() {
+    return permanent.values().stream().anyMatch(p -> !p.physical());
+  }
+
   /** Permanent physical slots that apply outside a standby cluster. */
   public Map<String, PermanentSlot> physical() {
     Map<String, PermanentSlot> out = new LinkedHashMap<>();

@@ -81,9 +81,11 @@ class SlotScenariosTest {
       }
 
       // switchover: the candidate's slot is already there, not newer than the client
+      long f0s = stableClientFlush(c, first);
+      assertTrue(f0s >= f0);
       AgentNode candidate = c.replicas().get(0);
       long copyBefore = slotLsn(candidate, "backup").orElseThrow();
-      assertTrue(copyBefore <= f0, "copy " + copyBefore + " <= client " + f0);
+      assertTrue(copyBefore <= f0s, "copy " + copyBefore + " <= client " + f0s);
       HttpResponse<String> r =
           send(
               first,
@@ -97,9 +99,9 @@ class SlotScenariosTest {
       assertEquals(200, r.statusCode(), r.body());
       assertEquals(candidate, c.waitForLeader(HEAL));
       long onNew = slotLsn(candidate, "backup").orElseThrow();
-      assertTrue(onNew <= f0, "slot on the new primary " + onNew + " <= client " + f0);
+      assertTrue(onNew <= f0s, "slot on the new primary " + onNew + " <= client " + f0s);
       long f1 = quiesceAndMeasure(c, candidate, 2);
-      System.out.printf("switchover: client at %X, new primary's slot at %X%n", f0, onNew);
+      System.out.printf("switchover: client at %X, new primary's slot at %X%n", f0s, onNew);
       c.waitForHealthyCluster(HEAL);
       assertTrue(slotExists(first, "opslot"), "ignored slot kept on the former leader");
 
@@ -108,10 +110,16 @@ class SlotScenariosTest {
         Wait.until(
             n.name() + " copy caught up", SHORT, () -> slotLsn(n, "backup").orElse(0L) >= f1 - 1);
       }
+      // no WAL may reach the client between the measure and the crash
+      long f2 = stableClientFlush(c, candidate);
+      for (AgentNode n : c.replicas()) {
+        Wait.until(
+            n.name() + " copy caught up", SHORT, () -> slotLsn(n, "backup").orElse(0L) >= f2);
+      }
       candidate.crash();
       AgentNode next = c.waitForLeader(HEAL);
       long onNext = slotLsn(next, "backup").orElseThrow();
-      assertTrue(onNext <= f1, "slot on the failover primary " + onNext + " <= client " + f1);
+      assertTrue(onNext <= f2, "slot on the failover primary " + onNext + " <= client " + f2);
       quiesceAndMeasure(c, next, 2);
       // the crashed leader's own slot outlives its member key (member_slots_ttl, 30 min)
       String crashedSlot = candidate.name().toLowerCase().replace('-', '_');
@@ -174,6 +182,7 @@ class SlotScenariosTest {
   void cascadingReplicaStreamsFromItsUpstreamAndFallsBackToTheLeader() throws Exception {
     ClusterFixture c = CLUSTER.cluster();
     AgentNode leader = c.waitForHealthyCluster(HEAL);
+    Wait.until("two running replicas", SHORT, () -> c.replicas().size() == 2);
     List<AgentNode> replicas = c.replicas();
     AgentNode upstream = replicas.get(0);
     AgentNode cascade = replicas.get(1);
@@ -267,6 +276,33 @@ class SlotScenariosTest {
     }
     primary.start();
     c.waitForHealthyCluster(HEAL);
+  }
+
+  /**
+   * The client's flush position once the primary's WAL stopped moving (same flush position on the
+   * primary and the client over two loop_waits): nothing can reach the client after it.
+   */
+  private static long stableClientFlush(ClusterFixture c, AgentNode primary) {
+    String q =
+        "SELECT flush_lsn FROM pg_catalog.pg_stat_replication"
+            + " WHERE application_name = 'pg_receivewal'";
+    return Wait.forValue(
+        "WAL on " + primary.name() + " to stop moving",
+        Duration.ofSeconds(90),
+        () -> {
+          Optional<Long> before = lsnOpt(primary, q);
+          try {
+            Thread.sleep(2000L * c.spec().loopWait() + 1000);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+          }
+          Optional<Long> after = lsnOpt(primary, q);
+          Optional<Long> flush = lsnOpt(primary, "SELECT pg_catalog.pg_current_wal_flush_lsn()");
+          return before.isPresent() && before.equals(after) && after.equals(flush)
+              ? after
+              : Optional.empty();
+        });
   }
 
   /** Consumes the cdc slot (confirming it) and returns the inserted values it delivered. */

@@ -278,6 +278,87 @@ class SlotScenariosTest {
     c.waitForHealthyCluster(HEAL);
   }
 
+  @Test
+  @Order(5)
+  void nostreamReplicaFollowsThroughTheArchiveOnly() throws Exception {
+    ClusterFixture c = CLUSTER.cluster();
+    AgentNode first = c.waitForHealthyCluster(HEAL);
+    Path archive = c.baseDir().resolve("archive");
+    Files.createDirectories(archive);
+    patchConfig(
+        first,
+        "{\"member_slots_ttl\": \"10s\", \"postgresql\": {\"parameters\": {\"archive_mode\": \"on\", \"archive_command\":"
+            + " \"test ! -f "
+            + archive
+            + "/%f && cp %p "
+            + archive
+            + "/%f\"}}}");
+    Wait.until(
+        first.name() + " to report pending_restart",
+        SHORT,
+        () -> first.status().map(st -> st.path("pending_restart").asBoolean()).orElse(false));
+    assertEquals(200, send(first, "POST", "/restart", "{}").statusCode());
+    AgentNode leader = c.waitForHealthyCluster(HEAL);
+    Wait.until("two running replicas", SHORT, () -> c.replicas().size() == 2);
+    AgentNode ns = c.replicas().get(0);
+    Path file = ns.config().configFile();
+    String original = Files.readString(file);
+    try {
+      Files.writeString(
+          file,
+          original
+              .replace(
+                  "\npostgresql:\n",
+                  "\npostgresql:\n  recovery_conf:\n    restore_command: 'cp "
+                      + archive
+                      + "/%f %p'\n")
+              .replace("\ntags:\n", "\ntags:\n  nostream: true\n"));
+      assertEquals(202, send(ns, "POST", "/reload", "").statusCode());
+      AgentNode primary = leader;
+      Wait.until(
+          ns.name() + " stops streaming",
+          SHORT,
+          () -> c.walReceiverStatus(ns).isEmpty() && !replicatesTo(primary, ns.name()));
+      sql(primary, "CREATE TABLE IF NOT EXISTS ns_it(i int)");
+      sql(primary, "INSERT INTO ns_it SELECT generate_series(1, 100)");
+      long target = lsn(primary, "SELECT pg_catalog.pg_switch_wal()");
+      Wait.until(
+          ns.name() + " replays " + Long.toHexString(target) + " from the archive",
+          Duration.ofSeconds(60),
+          () -> lsnOpt(ns, "SELECT pg_catalog.pg_last_wal_replay_lsn()").orElse(0L) >= target);
+      assertTrue(c.walReceiverStatus(ns).isEmpty(), "no WAL receiver on the nostream replica");
+      assertFalse(replicatesTo(primary, ns.name()), "the primary streams nothing to it");
+      // its former slot is only retained (member_slots_ttl 10s), then dropped
+      Wait.until(
+          "slot of the nostream member dropped", SHORT, () -> !slotExists(primary, ns.name()));
+      Wait.until(
+          ns.name() + " publishes in archive recovery",
+          SHORT,
+          () ->
+              ns.status()
+                  .map(st -> "in archive recovery".equals(st.path("replication_state").asText()))
+                  .orElse(false));
+    } finally {
+      Files.writeString(file, original);
+      send(ns, "POST", "/reload", "");
+    }
+    c.waitForHealthyCluster(HEAL);
+  }
+
+  private static boolean replicatesTo(AgentNode primary, String name) {
+    try (Connection conn = primary.connect();
+        Statement st = conn.createStatement();
+        ResultSet rs =
+            st.executeQuery(
+                "SELECT 1 FROM pg_catalog.pg_stat_replication WHERE application_name = '"
+                    + name
+                    + "'")) {
+      return rs.next();
+    } catch (SQLException e) {
+      return true;
+    }
+  }
+
   /**
    * The client's flush position once the primary's WAL stopped moving (same flush position on the
    * primary and the client over two loop_waits): nothing can reach the client after it.

@@ -99,8 +99,12 @@ final class SlotKeeper {
     SlotSync sync = pg.syncSlots(desired, config, cluster.isPaused(), false, cleanInactive);
     Member leader = cluster.leaderMember().filter(m -> !m.name().equals(me)).orElse(null);
     long now = wallMillis.getAsLong();
-    // A failed copy restarts PostgreSQL for nothing: not more than once a minute.
-    if (sync.toCopy().isEmpty() || leader == null || now - lastCopyMillis < 60_000) {
+    // A copy restarts PostgreSQL: never in maintenance mode, and as a failed copy restarts it
+    // for nothing, not more than once a minute.
+    if (sync.toCopy().isEmpty()
+        || leader == null
+        || cluster.isPaused()
+        || now - lastCopyMillis < 60_000) {
       return;
     }
     lastCopyMillis = now;

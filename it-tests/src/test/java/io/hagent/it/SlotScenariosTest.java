@@ -263,6 +263,10 @@ class SlotScenariosTest {
                       .orElse(-1L)
                   >= confirmed);
       Wait.until(
+          r.name() + " says its copy of cdc is safe to use after a failover",
+          Duration.ofSeconds(60),
+          () -> logContains(r, "Logical slot cdc is safe to be used after a failover"));
+      Wait.until(
           r.name() + " replayed " + Long.toHexString(end),
           SHORT,
           () -> lsnOpt(r, "SELECT pg_catalog.pg_last_wal_replay_lsn()").orElse(0L) >= end);
@@ -343,6 +347,14 @@ class SlotScenariosTest {
       send(ns, "POST", "/reload", "");
     }
     c.waitForHealthyCluster(HEAL);
+  }
+
+  private static boolean logContains(AgentNode n, String text) {
+    try {
+      return Files.readString(n.log()).contains(text);
+    } catch (java.io.IOException e) {
+      return false;
+    }
   }
 
   private static boolean replicatesTo(AgentNode primary, String name) {

@@ -33,6 +33,8 @@ final class SlotKeeper {
   private final LongSupplier wallMillis;
   private final BackgroundTask background;
   private final SlotRetention retention = new SlotRetention();
+  private final SlotReadiness readiness = new SlotReadiness();
+  private boolean readinessQueued;
   private long lastCopyMillis = Long.MIN_VALUE / 2;
   private boolean wasLeader;
   private List<String> lastErrors = List.of();
@@ -55,6 +57,7 @@ final class SlotKeeper {
     long now = wallMillis.getAsLong();
     if (!wasLeader) {
       wasLeader = true;
+      readiness.onPromote();
       retention.restart(
           cluster == null || cluster.status() == null ? List.of() : cluster.status().retainSlots(),
           now);
@@ -98,6 +101,17 @@ final class SlotKeeper {
     boolean cleanInactive = !cluster.isUnlocked() && !me.equals(cluster.leader().name());
     SlotSync sync = pg.syncSlots(desired, config, cluster.isPaused(), false, cleanInactive);
     Member leader = cluster.leaderMember().filter(m -> !m.name().equals(me)).orElse(null);
+    if (!readinessQueued) {
+      // after our own start, the logical slots we already hold are checked anew
+      readinessQueued = true;
+      readiness.queue(sync.catalogXmin().keySet());
+    }
+    if (leader != null) {
+      readiness.check(
+          names -> pg.catalogXminOnPrimary(leader, names),
+          SlotNames.slotName(me),
+          sync.catalogXmin());
+    }
     long now = wallMillis.getAsLong();
     // A copy restarts PostgreSQL: never in maintenance mode, and as a failed copy restarts it
     // for nothing, not more than once a minute.
@@ -119,6 +133,9 @@ final class SlotKeeper {
           LOG.info("Copying logical slots {} from the primary", names);
           boolean ok =
               pg.copyLogicalSlots(leader, follow, toCopy, dyn, Math.max(60, dyn.loopWait() * 6));
+          if (ok) {
+            readiness.queue(toCopy.stream().map(SlotSpec::name).toList());
+          }
           return new BackgroundTask.Result(
               ok ? "copied logical slots " + names : "failed to copy logical slots " + names, ok);
         });

@@ -7,6 +7,7 @@ package io.hagent.agent.postgres;
  * @param confirmedFlushLsn logical only
  * @param walStatus {@code reserved}, {@code extended}, {@code unreserved}, {@code lost} (PG 13+)
  * @param hasXmin the slot holds back the xmin horizon (hot_standby_feedback of a former client)
+ * @param catalogXmin the oldest catalog transaction the slot needs (logical slots), or null
  */
 public record ExistingSlot(
     String name,
@@ -17,7 +18,31 @@ public record ExistingSlot(
     Long restartLsn,
     Long confirmedFlushLsn,
     String walStatus,
-    boolean hasXmin) {
+    boolean hasXmin,
+    Long catalogXmin) {
+
+  public ExistingSlot(
+      String name,
+      String type,
+      String database,
+      String plugin,
+      boolean active,
+      Long restartLsn,
+      Long confirmedFlushLsn,
+      String walStatus,
+      boolean hasXmin) {
+    this(
+        name,
+        type,
+        database,
+        plugin,
+        active,
+        restartLsn,
+        confirmedFlushLsn,
+        walStatus,
+        hasXmin,
+        null);
+  }
 
   public boolean physical() {
     return "physical".equals(type);

@@ -123,6 +123,14 @@ public interface Postgres {
     return false;
   }
 
+  /**
+   * catalog_xmin of the named slots on the primary {@code leader} (a slot without one maps to
+   * null); null when the primary could not be asked.
+   */
+  default Map<String, Long> catalogXminOnPrimary(Member leader, java.util.List<String> names) {
+    return null;
+  }
+
   /** pg_controldata output as key -> value (empty if it cannot be read). */
   Map<String, String> controlData();
 

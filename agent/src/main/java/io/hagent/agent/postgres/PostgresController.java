@@ -147,6 +147,13 @@ public final class PostgresController implements Postgres {
   }
 
   @Override
+  public Map<String, Long> catalogXminOnPrimary(Member leader, List<String> names) {
+    return leader == null || leader.hostPort() == null
+        ? null
+        : slots.catalogXminOnPrimary(leader.hostPort(), names);
+  }
+
+  @Override
   public boolean copyLogicalSlots(
       Member leader, Member follow, List<SlotSpec> toCopy, DynamicConfig dynamic, int timeout) {
     if (leader == null || leader.hostPort() == null) {

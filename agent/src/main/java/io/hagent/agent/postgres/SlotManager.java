@@ -31,6 +31,7 @@ final class SlotManager {
 
   static final String SLOTS_QUERY =
       "SELECT slot_name, slot_type, database, plugin, active, xmin IS NOT NULL AS has_xmin,"
+          + " catalog_xmin::text::bigint AS catalog_xmin,"
           + " pg_catalog.pg_wal_lsn_diff(restart_lsn, '0/0')::bigint AS restart_lsn,"
           + " pg_catalog.pg_wal_lsn_diff(confirmed_flush_lsn, '0/0')::bigint AS confirmed_flush,"
           + " wal_status FROM pg_catalog.pg_replication_slots WHERE NOT temporary";
@@ -79,7 +80,13 @@ final class SlotManager {
           positions.put(s.name(), s.position());
         }
       }
-      return new SlotSync(positions, actions.copyLogical());
+      Map<String, Long> catalogXmin = new LinkedHashMap<>();
+      for (ExistingSlot s : existing) {
+        if (!s.physical() && s.catalogXmin() != null) {
+          catalogXmin.put(s.name(), s.catalogXmin());
+        }
+      }
+      return new SlotSync(positions, actions.copyLogical(), catalogXmin);
     } catch (SQLException e) {
       LOG.error("Exception when changing replication slots: {}", e.getMessage());
       return SlotSync.NONE;
@@ -99,7 +106,8 @@ final class SlotManager {
               r.get("restart_lsn") instanceof Number n ? n.longValue() : null,
               r.get("confirmed_flush") instanceof Number n ? n.longValue() : null,
               (String) r.get("wal_status"),
-              Boolean.TRUE.equals(r.get("has_xmin"))));
+              Boolean.TRUE.equals(r.get("has_xmin")),
+              r.get("catalog_xmin") instanceof Number n ? n.longValue() : null));
     }
     return out;
   }
@@ -261,6 +269,37 @@ final class SlotManager {
       }
       // some file systems refuse to fsync a directory; PostgreSQL tolerates that too
     }
+  }
+
+  /**
+   * catalog_xmin of the named slots on the primary (Patroni's readiness check of logical slot
+   * copies); empty when the primary cannot be asked or is in recovery.
+   */
+  Map<String, Long> catalogXminOnPrimary(HostPort primary, List<String> names) {
+    Map<String, Long> out = new LinkedHashMap<>();
+    StringBuilder in = new StringBuilder();
+    for (String n : names) {
+      in.append(in.length() == 0 ? "" : ",").append(LocalConnection.literal(n));
+    }
+    try (LocalConnection remote =
+        new LocalConnection(
+            primary.host(), primary.port(), pg.database(), pg.pg().superuser(), false)) {
+      for (Map<String, Object> r :
+          remote.query(
+              "SELECT slot_name, catalog_xmin::text::bigint AS catalog_xmin"
+                  + " FROM pg_catalog.pg_get_replication_slots()"
+                  + " WHERE NOT pg_catalog.pg_is_in_recovery() AND slot_name IN ("
+                  + in
+                  + ")")) {
+        out.put(
+            String.valueOf(r.get("slot_name")),
+            r.get("catalog_xmin") instanceof Number n ? n.longValue() : null);
+      }
+    } catch (SQLException e) {
+      LOG.error("Failed to check logical slots on the primary: {}", e.getMessage());
+      return null;
+    }
+    return out;
   }
 
   /** Drops an inactive slot; an active one stays (Patroni's query, one round trip). */

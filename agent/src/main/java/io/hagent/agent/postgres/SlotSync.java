@@ -10,7 +10,9 @@ import java.util.Map;
  *     restart_lsn, logical: confirmed_flush_lsn), for the status key
  * @param toCopy logical slots this replica must copy from the primary ({@link
  *     Postgres#copyLogicalSlots}, which restarts PostgreSQL)
+ * @param catalogXmin catalog_xmin of each local logical slot that has one
  */
-public record SlotSync(Map<String, Long> positions, List<SlotSpec> toCopy) {
-  public static final SlotSync NONE = new SlotSync(Map.of(), List.of());
+public record SlotSync(
+    Map<String, Long> positions, List<SlotSpec> toCopy, Map<String, Long> catalogXmin) {
+  public static final SlotSync NONE = new SlotSync(Map.of(), List.of(), Map.of());
 }

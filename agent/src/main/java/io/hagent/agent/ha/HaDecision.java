@@ -321,7 +321,7 @@ public final class HaDecision {
     }
     Member leader = cluster.member(leaderName).orElse(null);
     Plan p = Plan.of(Kind.FOLLOW, noActionSecondary(in.me(), leaderName));
-    return leader == null || paused ? p : p.then(new Follow(leader));
+    return leader == null || paused ? p : p.then(new Follow(SlotPlanner.followTarget(in, leader)));
   }
 
   static String noActionSecondary(String me, String leader) {

@@ -71,6 +71,7 @@ public final class HaLoop {
   private volatile Watchdog watchdog = Watchdog.of(new WatchdogConfig("off", "", 0));
   private final PlanExecutor executor;
   private final BackgroundTask background;
+  private final SlotKeeper slotKeeper;
   private final HeartbeatLog lockOwnerLog;
   private final HeartbeatLog outcomeLog;
   private final AtomicReference<NodeSnapshot> snapshot = new AtomicReference<>();
@@ -170,6 +171,7 @@ public final class HaLoop {
     this.failsafeRound = new FailsafeRound(failsafeCaller::call, failsafe, lease, nanoTime);
     this.raceBackoff = new RaceBackoff(nanoTime);
     this.background = new BackgroundTask(this::wake);
+    this.slotKeeper = new SlotKeeper(config.name(), pg, clock::millis, background);
     this.executor =
         new PlanExecutor(
             config.name(),
@@ -738,6 +740,10 @@ public final class HaLoop {
       dcs.touchMember(MemberData.build(config, local, Role.published(local, intended), paused));
       if (lease.isHeld(nanoTime.getAsLong()) && local.isPrimary()) {
         leaderDuties(local);
+      } else if (local.running() && local.isReplica() && background.busyWith() == null) {
+        slotKeeper.replicaCycle(lastCluster, dynamic, config.tagView());
+      } else {
+        slotKeeper.notLeader();
       }
     } catch (DcsException e) {
       LOG.error("Error communicating with DCS: {}", e.getMessage());
@@ -746,11 +752,9 @@ public final class HaLoop {
 
   /** Per-cycle work of a leader that runs as primary: status optime and replication slots. */
   private void leaderDuties(LocalState local) throws DcsException {
-    if (local.flushLsn() != null) {
-      dcs.setStatus(Json.write(new ClusterStatus(local.flushLsn(), Map.of(), List.of()).toJson()));
-    }
-    if (dynamic.useSlots() && lastCluster != null) {
-      pg.syncReplicationSlots(Plans.memberSlots(config.name(), lastCluster));
+    ClusterStatus status = slotKeeper.leaderCycle(local, lastCluster, dynamic, config.tagView());
+    if (status != null) {
+      dcs.setStatus(Json.write(status.toJson()));
     }
     if (dynamic.failsafeMode() && lastCluster != null) {
       Map<String, String> topology =

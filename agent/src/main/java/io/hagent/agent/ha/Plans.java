@@ -138,7 +138,7 @@ final class Plans {
         Plan.of(Kind.START_REPLICA, message)
             .withRole(Role.REPLICA)
             .then(
-                new Start(false, leader, in.local().pgCtlTimeout()),
+                new Start(false, SlotPlanner.followTarget(in, leader), in.local().pgCtlTimeout()),
                 Plan.of(Kind.START_REPLICA, "failed to start postgres"))
             .then(new Callback(started, Role.REPLICA));
     if (leader == null || !in.rewind().needed()) {

@@ -253,7 +253,9 @@ final class ConfigWriter {
             }
           });
     }
-    HostPort leader = follow == null ? null : follow.hostPort();
+    // nostream: no streaming at all, the replica follows through restore_command only.
+    boolean nostream = pg.config().tagView().nostream();
+    HostPort leader = follow == null || nostream ? null : follow.hostPort();
     if (leader != null) {
       out.put(
           "primary_conninfo",

@@ -119,6 +119,11 @@ final class ParameterBuilder {
             }
           });
     }
+    if (io.hagent.common.config.SlotsConfig.from(dynamic.raw()).hasLogical()) {
+      // A replica's copy of a logical slot is only usable after a failover if the primary kept
+      // the catalog rows it needs: the replica's feedback (Patroni forces it too).
+      out.put("hot_standby_feedback", "on");
+    }
     if (replicaControlData != null) {
       CONTROLDATA_MINIMUMS.forEach(
           (key, guc) -> {

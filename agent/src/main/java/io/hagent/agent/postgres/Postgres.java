@@ -4,6 +4,7 @@ import io.hagent.agent.callbacks.CallbackAction;
 import io.hagent.common.cluster.Member;
 import io.hagent.common.config.DynamicConfig;
 import io.hagent.common.config.HagentConfig;
+import io.hagent.common.config.SlotsConfig;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -86,10 +87,53 @@ public interface Postgres {
   boolean checkpoint();
 
   /**
-   * Leader only: makes the set of physical replication slots equal {@code slotNames} (creates
-   * missing ones, drops other physical slots that are not active).
+   * Creates the physical slots of {@code slotNames} that are missing, drops nothing: run just
+   * before a promotion, so that replicas re-pointed at us find their slot on first connect (the
+   * full upkeep of {@link #syncSlots} follows on the next leader cycle).
    */
   void syncReplicationSlots(Set<String> slotNames);
+
+  /**
+   * Makes the local replication slots match {@code desired} ({@link SlotDiff} rules): drops unknown
+   * ones unless {@code ignore_slots} covers them or the cluster is paused, creates missing ones
+   * (logical ones only on a primary), advances those nothing consumes here.
+   *
+   * @return what exists afterwards and which logical slots a replica must copy; {@link
+   *     SlotSync#NONE} when the slots could not be read
+   */
+  default SlotSync syncSlots(
+      Map<String, SlotSpec> desired,
+      SlotsConfig config,
+      boolean paused,
+      boolean primary,
+      boolean cleanInactive) {
+    return SlotSync.NONE;
+  }
+
+  /**
+   * A replica copies the state of {@code slots} from the primary {@code leader} (logical slots
+   * cannot be created in recovery): reads the state files over a superuser connection, stops
+   * PostgreSQL, writes them into pg_replslot and starts it again following {@code follow}.
+   * PostgreSQL reads slots only at start, hence the restart (Patroni does the same).
+   *
+   * @return false if nothing could be copied or PostgreSQL did not come back
+   */
+  default boolean copyLogicalSlots(
+      Member leader,
+      Member follow,
+      java.util.List<SlotSpec> slots,
+      DynamicConfig config,
+      int timeoutSeconds) {
+    return false;
+  }
+
+  /**
+   * catalog_xmin of the named slots on the primary {@code leader} (a slot without one maps to
+   * null); null when the primary could not be asked.
+   */
+  default Map<String, Long> catalogXminOnPrimary(Member leader, java.util.List<String> names) {
+    return null;
+  }
 
   /** pg_controldata output as key -> value (empty if it cannot be read). */
   Map<String, String> controlData();

@@ -134,7 +134,46 @@ public final class PostgresController implements Postgres {
 
   @Override
   public void syncReplicationSlots(Set<String> slotNames) {
-    slots.sync(slotNames);
+    slots.createMissing(slotNames);
+  }
+
+  @Override
+  public SlotSync syncSlots(
+      Map<String, SlotSpec> desired,
+      io.hagent.common.config.SlotsConfig config,
+      boolean paused,
+      boolean primary,
+      boolean cleanInactive) {
+    return slots.sync(desired, config, paused, primary, cleanInactive);
+  }
+
+  @Override
+  public Map<String, Long> catalogXminOnPrimary(Member leader, List<String> names) {
+    return leader == null || leader.hostPort() == null
+        ? null
+        : slots.catalogXminOnPrimary(leader.hostPort(), names);
+  }
+
+  @Override
+  public boolean copyLogicalSlots(
+      Member leader, Member follow, List<SlotSpec> toCopy, DynamicConfig dynamic, int timeout) {
+    if (leader == null || leader.hostPort() == null) {
+      return false;
+    }
+    Map<String, byte[]> files = slots.readFromPrimary(leader.hostPort(), toCopy);
+    if (files.isEmpty() || !stop(StopMode.FAST, false, timeout)) {
+      return false;
+    }
+    boolean written = false;
+    try {
+      slots.writeSlotFiles(files);
+      written = true;
+    } catch (java.io.IOException e) {
+      org.slf4j.LoggerFactory.getLogger(PostgresController.class)
+          .error("Failed to write the copied logical slots: {}", e.getMessage());
+    }
+    // Started again in any case: a replica left stopped would serve nothing.
+    return start(false, follow, dynamic, timeout) && written;
   }
 
   @Override

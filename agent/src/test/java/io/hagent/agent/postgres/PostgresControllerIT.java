@@ -199,10 +199,31 @@ class PostgresControllerIT {
         conf);
     assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(data2)));
 
-    node1.syncReplicationSlots(Set.of("node2", "ghost"));
+    // before a promotion: only creates; the full upkeep drops what nobody wants, except what
+    // ignore_slots covers
+    node1.syncReplicationSlots(Set.of("node2", "ghost", "keep"));
     node1.syncReplicationSlots(Set.of("node2"));
     assertEquals(
-        "node2", queryOne(port1, "SELECT string_agg(slot_name, ',') FROM pg_replication_slots"));
+        "ghost,keep,node2",
+        queryOne(
+            port1,
+            "SELECT string_agg(slot_name, ',' ORDER BY slot_name) FROM pg_replication_slots"));
+    SlotSync sync =
+        node1.syncSlots(
+            java.util.Map.of("node2", SlotSpec.physical("node2", null, true)),
+            io.hagent.common.config.SlotsConfig.from(
+                java.util.Map.of(
+                    "ignore_slots", java.util.List.of(java.util.Map.of("name", "keep")))),
+            false,
+            true,
+            true);
+    assertEquals(java.util.Set.of("node2"), sync.positions().keySet());
+    assertEquals(
+        "keep,node2",
+        queryOne(
+            port1,
+            "SELECT string_agg(slot_name, ',' ORDER BY slot_name) FROM pg_replication_slots"));
+    execute(port1, "SELECT pg_drop_replication_slot('keep')");
 
     assertTrue(node2.start(false, member1, DYNAMIC, 60));
     assertTrue(waitFor(() -> "streaming".equals(node2.probe().replicationState())));

@@ -57,18 +57,6 @@ public final class UnimplementedSettings {
   private static final Predicate<Object> NOT_EMPTY = UnimplementedSettings::notEmpty;
   private static final Predicate<Object> POSITIVE = v -> DynamicConfig.longOf(v, 0) > 0;
 
-  private static final String SLOTS_INSTEAD =
-      "permanent slots are not created, and the leader drops every inactive physical slot"
-          + " that belongs to no member";
-
-  /**
-   * Today's behaviour for replicatefrom/nostream: the node follows the leader with its own slot
-   * name, while the leader creates no slot for a member with these tags.
-   */
-  private static final String NO_SLOT_FOR_ME =
-      "this node streams from the leader, which keeps no replication slot for it (while use_slots"
-          + " is on, streaming fails: the slot does not exist)";
-
   private static final String DYNAMIC_ONLY =
       "set it in the dynamic configuration (bootstrap.dcs, hactl edit-config)";
 
@@ -85,20 +73,6 @@ public final class UnimplementedSettings {
               TRUE,
               Kind.PLANNED,
               "writes never wait for a synchronous standby"),
-          new Rule("slots", NOT_EMPTY, Kind.PLANNED, SLOTS_INSTEAD),
-          new Rule("permanent_slots", NOT_EMPTY, Kind.PLANNED, SLOTS_INSTEAD),
-          new Rule("permanent_replication_slots", NOT_EMPTY, Kind.PLANNED, SLOTS_INSTEAD),
-          new Rule(
-              "ignore_slots",
-              NOT_EMPTY,
-              Kind.PLANNED,
-              "the leader drops every inactive physical slot that belongs to no member, matching"
-                  + " or not"),
-          new Rule(
-              "member_slots_ttl",
-              v -> !String.valueOf(v).trim().matches("0\\D*"),
-              Kind.PLANNED,
-              "the slot of a member whose key expired is dropped at once"),
           new Rule(
               "standby_cluster",
               ClusterView::isStandbyCluster,
@@ -144,8 +118,6 @@ public final class UnimplementedSettings {
               TRUE,
               Kind.PLANNED,
               "replicas connect to their primary over TCP"),
-          new Rule("tags.replicatefrom", NOT_EMPTY, Kind.PLANNED, NO_SLOT_FOR_ME),
-          new Rule("tags.nostream", TRUE, Kind.PLANNED, NO_SLOT_FOR_ME),
           new Rule(
               "restapi.proxy_address", PRESENT, Kind.NO_EFFECT, "it is not published anywhere"),
           new Rule(

@@ -25,16 +25,12 @@ class PatroniAllKeysTest {
             "postgresql.custom_conf: /etc/patroni/postgresql.custom.conf is not implemented yet",
             "postgresql.use_unix_socket: true is not implemented yet",
             "postgresql.use_unix_socket_repl: true is not implemented yet",
-            "tags.replicatefrom: pg2 is not implemented yet",
             "log.traceback_level: ERROR has no effect in hagent",
             "log.max_queue_size: 1000 has no effect in hagent",
             "log.static_fields (app) is not implemented yet",
             "log.mode: 420 is not implemented yet",
             "thread_pool_size: 5 has no effect in hagent",
             "thread_stack_size: 512kB has no effect in hagent",
-            "bootstrap.dcs.slots (permanent_logical, permanent_physical) is not implemented yet",
-            "bootstrap.dcs.ignore_slots is not implemented yet",
-            "bootstrap.dcs.member_slots_ttl: 30min is not implemented yet",
             "bootstrap.dcs.standby_cluster (host, port, primary_slot_name, create_replica_methods, restore_command, archive_cleanup_command, recovery_min_apply_delay) is not implemented yet"),
         check.warnings().stream().map(PatroniAllKeysTest::keyAndVerb).toList());
     for (String w : check.warnings()) {

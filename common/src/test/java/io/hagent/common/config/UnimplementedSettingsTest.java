@@ -35,10 +35,6 @@ class UnimplementedSettingsTest {
       "synchronous_mode: true is not implemented yet: replication stays asynchronous and a"
           + " failover can lose acknowledged commits";
 
-  private static final String NO_SLOT =
-      "this node streams from the leader, which keeps no replication slot for it (while use_slots"
-          + " is on, streaming fails: the slot does not exist)";
-
   static Stream<Arguments> localSettings() {
     return Stream.of(
         row("bootstrap:\n  method: wal_g\n  wal_g:\n    command: /bin/restore\n"),
@@ -61,16 +57,9 @@ class UnimplementedSettingsTest {
         row(
             "bootstrap:\n  dcs:\n    slots:\n      debezium:\n        type: logical\n"
                 + "        database: app\n        plugin: pgoutput\n"
-                + "    ignore_slots:\n      - name: ext\n",
-            "bootstrap.dcs.slots (debezium) is not implemented yet: permanent slots are not"
-                + " created, and the leader drops every inactive physical slot that belongs to no"
-                + " member",
-            "bootstrap.dcs.ignore_slots is not implemented yet: the leader drops every inactive"
-                + " physical slot that belongs to no member, matching or not"),
+                + "    ignore_slots:\n      - name: ext\n"),
         row(
             "bootstrap:\n  dcs:\n    member_slots_ttl: 30min\n    max_timelines_history: 5\n",
-            "bootstrap.dcs.member_slots_ttl: 30min is not implemented yet: the slot of a member"
-                + " whose key expired is dropped at once",
             "bootstrap.dcs.max_timelines_history: 5 is not implemented yet: the history key keeps"
                 + " every timeline"),
         row("bootstrap:\n  dcs:\n    member_slots_ttl: 0\n"),
@@ -99,10 +88,7 @@ class UnimplementedSettingsTest {
         row("watchdog:\n  mode: required\n"),
         row("watchdog:\n  mode: automatic\n"),
         row("watchdog:\n  mode: off\n"),
-        row(
-            "tags:\n  replicatefrom: pg2\n  nostream: true\n  nosync: true\n",
-            "tags.replicatefrom: pg2 is not implemented yet: " + NO_SLOT,
-            "tags.nostream: true is not implemented yet: " + NO_SLOT),
+        row("tags:\n  replicatefrom: pg2\n  nostream: true\n  nosync: true\n"),
         row(
             "log:\n  static_fields:\n    app: patroni\n  max_queue_size: 1000\n",
             "log.max_queue_size: 1000 has no effect in hagent: hagent writes log lines"

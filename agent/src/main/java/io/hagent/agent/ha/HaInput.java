@@ -18,6 +18,8 @@ import java.util.Map;
  * @param rewind whether the stopped data directory diverged from the leader's timeline
  * @param local this node's postgresql settings that decide how to start and recover
  * @param busyWith the background task in progress (Patroni's action name), or null
+ * @param sync the primary's synchronous replication status, gathered only while this node holds the
+ *     lock as a running primary (null otherwise)
  */
 public record HaInput(
     String me,
@@ -31,7 +33,8 @@ public record HaInput(
     Instant now,
     RewindCheck rewind,
     LocalSettings local,
-    String busyWith) {
+    String busyWith,
+    io.hagent.agent.postgres.SyncStatus sync) {
 
   /** An input without rewind check, default local settings and no background task. */
   public HaInput(
@@ -56,27 +59,69 @@ public record HaInput(
         now,
         RewindCheck.NOT_NEEDED,
         LocalSettings.DEFAULTS,
+        null,
         null);
   }
 
   public HaInput withRewind(RewindCheck check) {
     return new HaInput(
-        me, cluster, pg, config, tags, lock, peers, canBootstrap, now, check, local, busyWith);
+        me,
+        cluster,
+        pg,
+        config,
+        tags,
+        lock,
+        peers,
+        canBootstrap,
+        now,
+        check,
+        local,
+        busyWith,
+        sync);
   }
 
   public HaInput withLocal(LocalSettings settings) {
     return new HaInput(
-        me, cluster, pg, config, tags, lock, peers, canBootstrap, now, rewind, settings, busyWith);
+        me,
+        cluster,
+        pg,
+        config,
+        tags,
+        lock,
+        peers,
+        canBootstrap,
+        now,
+        rewind,
+        settings,
+        busyWith,
+        sync);
   }
 
   public HaInput withCluster(Cluster view) {
     return new HaInput(
-        me, view, pg, config, tags, lock, peers, canBootstrap, now, rewind, local, busyWith);
+        me, view, pg, config, tags, lock, peers, canBootstrap, now, rewind, local, busyWith, sync);
   }
 
   public HaInput busyWith(String action) {
     return new HaInput(
-        me, cluster, pg, config, tags, lock, peers, canBootstrap, now, rewind, local, action);
+        me, cluster, pg, config, tags, lock, peers, canBootstrap, now, rewind, local, action, sync);
+  }
+
+  public HaInput withSync(io.hagent.agent.postgres.SyncStatus status) {
+    return new HaInput(
+        me,
+        cluster,
+        pg,
+        config,
+        tags,
+        lock,
+        peers,
+        canBootstrap,
+        now,
+        rewind,
+        local,
+        busyWith,
+        status);
   }
 
   /**

@@ -452,7 +452,12 @@ public final class HaLoop {
                 Instant.now(clock))
             .withLocal(HaInput.LocalSettings.of(config.postgresql()))
             .withRewind(rewindCheck(cluster, local, lock, paused, busy, dyn))
-            .busyWith(busy);
+            .busyWith(busy)
+            // synchronous replication is the business of the running primary holding the lock
+            .withSync(
+                lock == LockState.HELD && busy == null && local.isPrimary() && !paused
+                    ? pg.syncStatus()
+                    : null);
     Plan plan = HaDecision.decide(input);
     plan.notes().forEach(n -> LOG.info("{}{}", prefix, n));
     String outcome;

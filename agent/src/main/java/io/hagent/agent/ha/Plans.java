@@ -161,7 +161,9 @@ final class Plans {
    */
   static Plan promote(HaInput in, Plan.Kind kind, String message) {
     Cluster cluster = in.cluster();
-    return new Plan(kind, List.of(), message, Role.PRIMARY, List.of())
+    Plan p = new Plan(kind, List.of(), message, Role.PRIMARY, List.of());
+    // synchronous mode: the sync key and synchronous_standby_names are set before promoting
+    return SyncGate.beforePromote(in, p)
         .then(
             new Effect.Promote(Math.max(in.config().loopWait(), 10)),
             Plan.none("failed to promote; will retry"))

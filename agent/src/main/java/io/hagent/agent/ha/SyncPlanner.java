@@ -237,8 +237,10 @@ public final class SyncPlanner {
       current.names().stream().filter(n -> !n.equals(StandbyNames.PLACEHOLDER)).forEach(union::add);
       union.addAll(voters);
       union.remove(me);
-      int kNow = current.isPlaceholder() ? 0 : current.num();
-      int kMin = Math.min(kNow, wanted.isPlaceholder() ? 0 : wanted.num());
+      // the placeholder acknowledges nothing, so it asks nothing of the key
+      int kNow = current.isPlaceholder() ? Integer.MAX_VALUE : current.num();
+      int kWanted = wanted.isPlaceholder() ? Integer.MAX_VALUE : wanted.num();
+      int kMin = Math.min(kNow, kWanted);
       int q = union.size() - kMin;
       if (!(union.equals(keyVoters) && key.quorum() >= q)) {
         out.add(quorumLog(me, q, union));

@@ -196,6 +196,11 @@ public final class SyncPlanner {
       out.add(new SetStandbyNames(wanted.value()));
       return;
     }
+    if (!status.managed()) {
+      // in effect already (e.g. the agent restarted): take ownership, so a later rewrite of
+      // postgresql.conf keeps it
+      out.add(new SetStandbyNames(wanted.value()));
+    }
     // Step 3 (a later cycle, the setting in effect): publish standbys confirmed under it.
     if (keyWritten) {
       return;
@@ -266,6 +271,9 @@ public final class SyncPlanner {
                   + ")"));
       out.add(new SetStandbyNames(wanted.value()));
       return;
+    }
+    if (!status.managed()) {
+      out.add(new SetStandbyNames(wanted.value()));
     }
     if (wanted.isPlaceholder()) {
       return; // strict with nobody: the key keeps the voters that may hold the last commits

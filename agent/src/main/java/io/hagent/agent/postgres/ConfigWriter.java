@@ -89,8 +89,22 @@ final class ConfigWriter {
 
   /** See {@link Postgres#setSynchronousStandbyNames}: rewrite and reload only on a change. */
   synchronized boolean setSynchronousStandbyNames(String value, DynamicConfig dynamic) {
+    // compared with the file, not only with memory: after an agent restart postgresql.conf may
+    // still hold the value an earlier run managed
+    String inFile = pg.files().readWrittenSettings().get("synchronous_standby_names");
     if (Objects.equals(value, managedStandbyNames)) {
-      return true;
+      SortedMap<String, String> wanted = new TreeMap<>();
+      String user =
+          ParameterBuilder.build(pg.config(), dynamic, pg.majorVersion(), null)
+              .parameters()
+              .get("synchronous_standby_names");
+      if (user != null) {
+        wanted.put("synchronous_standby_names", user);
+      }
+      synchronousStandbyNames(wanted, dynamic, !pg.files().isStandby());
+      if (Objects.equals(inFile, wanted.get("synchronous_standby_names"))) {
+        return true;
+      }
     }
     managedStandbyNames = value;
     try {

@@ -160,6 +160,14 @@ class SyncPlannerTest {
                 status(N2, 500, streaming("node2", "sync", 990)),
                 List.of()),
             new Row(
+                "steady state after an agent restart: take ownership of the value",
+                ON,
+                MEMBERS,
+                key("node2"),
+                new SyncStatus(
+                    N2, "on", 1000, 500, List.of(streaming("node2", "sync", 990)), false),
+                List.of("ssn " + N2)),
+            new Row(
                 "sync standby gone, non-strict: key first, then asynchronous",
                 ON,
                 MEMBERS,

@@ -19,7 +19,9 @@ final class SyncReplication {
 
   private static final String SETTINGS_SQL =
       "SELECT pg_catalog.current_setting('synchronous_standby_names') AS ssn,"
-          + " pg_catalog.current_setting('synchronous_commit') AS sc,"
+          // the server's value, not this session's (role setup sets it to local here)
+          + " (SELECT reset_val FROM pg_catalog.pg_settings WHERE name = 'synchronous_commit')"
+          + " AS sc,"
           + " pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_flush_lsn(), '0/0')::bigint"
           + " AS flush";
 

@@ -351,7 +351,10 @@ class SyncReplicationScenarioTest {
   private static CompletableFuture<Void> commitAsync(AgentNode n, String tag) {
     return CompletableFuture.runAsync(
         () -> {
-          try (Connection conn = n.connect();
+          // no socket timeout: in strict mode this commit is meant to wait for a long time
+          java.util.Properties p = AgentNode.connectionProperties(CLUSTER.cluster().credentials());
+          p.setProperty("socketTimeout", "0");
+          try (Connection conn = java.sql.DriverManager.getConnection(n.jdbcUrl(), p);
               Statement st = conn.createStatement()) {
             st.execute("CREATE TABLE IF NOT EXISTS sync_probe (tag text)");
             st.execute("INSERT INTO sync_probe VALUES ('" + tag + "')");

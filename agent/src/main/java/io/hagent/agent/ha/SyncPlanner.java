@@ -141,6 +141,19 @@ public final class SyncPlanner {
     } else {
       first(me, s, key, status, inEffect, healthy, out);
     }
+    if (!out.isEmpty() && healthy.size() < candidates.size()) {
+      // said only when the synchronous set changes, so the log shows why a standby was passed over
+      List<String> lagging =
+          candidates.stream().filter(c -> !healthy.contains(c)).map(Candidate::name).toList();
+      out.add(
+          0,
+          new Log(
+              "Not choosing "
+                  + StandbyNames.pyList(lagging)
+                  + " as synchronous: more than maximum_lag_on_syncnode ("
+                  + s.maxLag()
+                  + " bytes) behind"));
+    }
     return out;
   }
 

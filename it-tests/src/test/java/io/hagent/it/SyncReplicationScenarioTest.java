@@ -90,6 +90,27 @@ class SyncReplicationScenarioTest {
 
   @Test
   @Order(2)
+  void onlyTheSynchronousStandbyTakesOverAndSwitchoverRefusesTheOther() throws Exception {
+    ClusterFixture c = CLUSTER.cluster();
+    AgentNode leader = c.waitForHealthyCluster(HEAL);
+    AgentNode syncNode = c.node(waitForSyncStandby(leader));
+    AgentNode asyncNode = other(leader, syncNode);
+    Result refused =
+        run("switchover", "--leader", leader.name(), "--candidate", asyncNode.name(), "--force");
+    assertEquals(1, refused.exit(), refused.toString());
+    assertEquals(leader.name(), c.leaderName().orElseThrow());
+    commitAsync(leader, "before-crash").get(10, TimeUnit.SECONDS);
+    leader.crash();
+    AgentNode next = c.waitForLeader(HEAL);
+    assertEquals(syncNode.name(), next.name(), "the synchronous standby takes over");
+    assertEquals(1, count(next, "before-crash"), "the acknowledged commit survived");
+    leader.start();
+    c.waitForHealthyCluster(HEAL);
+    waitForSyncStandby(next);
+  }
+
+  @Test
+  @Order(3)
   void nonStrictDegradesToAsynchronousWhenNoStandbyIsLeft() throws Exception {
     ClusterFixture c = CLUSTER.cluster();
     AgentNode leader = c.waitForHealthyCluster(HEAL);
@@ -113,7 +134,7 @@ class SyncReplicationScenarioTest {
   }
 
   @Test
-  @Order(3)
+  @Order(4)
   void strictMakesCommitsWaitUntilAReplicaIsBack() throws Exception {
     ClusterFixture c = CLUSTER.cluster();
     AgentNode leader = c.waitForHealthyCluster(HEAL);
@@ -141,7 +162,7 @@ class SyncReplicationScenarioTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void aStandbyWhoseReplayIsPausedPastTheLagLimitIsReplaced() throws Exception {
     ClusterFixture c = CLUSTER.cluster();
     AgentNode leader = c.waitForHealthyCluster(HEAL);
@@ -192,7 +213,7 @@ class SyncReplicationScenarioTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void nosyncIsNeverChosenAndSyncPriorityDecides() throws Exception {
     ClusterFixture c = CLUSTER.cluster();
     AgentNode leader = c.waitForHealthyCluster(HEAL);
@@ -217,7 +238,7 @@ class SyncReplicationScenarioTest {
   }
 
   @Test
-  @Order(6)
+  @Order(7)
   void quorumCommitListsEveryVoter() throws Exception {
     ClusterFixture c = CLUSTER.cluster();
     AgentNode leader = c.waitForHealthyCluster(HEAL);
@@ -254,7 +275,7 @@ class SyncReplicationScenarioTest {
   }
 
   @Test
-  @Order(7)
+  @Order(8)
   void offClearsTheSettingAndDeletesTheKeyWithoutARestart() throws Exception {
     ClusterFixture c = CLUSTER.cluster();
     AgentNode leader = c.waitForHealthyCluster(HEAL);
@@ -417,8 +438,17 @@ class SyncReplicationScenarioTest {
         StandardCharsets.UTF_8);
   }
 
-  /** Runs {@code java -jar hactl.jar -c node1.yml ARGS}; fails the test unless it exits 0. */
+  /** Runs hactl; fails the test unless it exits 0. */
   private static String hactl(String... args) {
+    Result r = run(args);
+    assertEquals(0, r.exit(), r.toString());
+    return r.out();
+  }
+
+  record Result(List<String> args, int exit, String out, String err) {}
+
+  /** Runs {@code java -jar hactl.jar -c node1.yml ARGS}. */
+  private static Result run(String... args) {
     ClusterFixture c = CLUSTER.cluster();
     Path jar =
         Path.of(System.getProperty("hactl.jar", "../cli/target/hactl.jar"))
@@ -445,12 +475,11 @@ class SyncReplicationScenarioTest {
         p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         throw new AssertionError("hactl " + List.of(args) + " hung for 120 s");
       }
-      String o = Files.readString(out, StandardCharsets.UTF_8);
-      assertEquals(
-          0,
+      return new Result(
+          List.of(args),
           p.exitValue(),
-          "hactl " + List.of(args) + ":\n" + o + Files.readString(err, StandardCharsets.UTF_8));
-      return o;
+          Files.readString(out, StandardCharsets.UTF_8),
+          Files.readString(err, StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     } catch (InterruptedException e) {

@@ -276,6 +276,49 @@ class SyncReplicationScenarioTest {
 
   @Test
   @Order(8)
+  void quorumFailoverNeedsEnoughVoters() throws Exception {
+    ClusterFixture c = CLUSTER.cluster();
+    AgentNode leader = c.waitForHealthyCluster(HEAL);
+    hactl("edit-config", "-s", "synchronous_node_count=1", "--force");
+    List<AgentNode> replicas = others(leader);
+    List<String> names = replicas.stream().map(AgentNode::name).sorted().toList();
+    Wait.until(
+        "ANY 1 of both replicas with quorum 1 in the key",
+        SETTLE,
+        () ->
+            ("ANY 1 (\"" + names.get(0) + "\",\"" + names.get(1) + "\")")
+                    .equals(standbyNames(leader))
+                && syncKey()
+                    .map(
+                        k ->
+                            k.path("quorum").asInt() == 1
+                                && (names.get(0) + "," + names.get(1))
+                                    .equals(k.path("sync_standby").asText()))
+                    .orElse(false));
+    commitAsync(leader, "quorum").get(10, TimeUnit.SECONDS);
+    AgentNode alone = replicas.get(0);
+    AgentNode away = replicas.get(1);
+    assertTrue(away.stopAgent(Duration.ofSeconds(60)), away.name() + " stopped");
+    leader.crash();
+    // a commit may be on the stopped voter only: one voter alone must not promote
+    long until = System.nanoTime() + Duration.ofSeconds(35).toNanos();
+    while (System.nanoTime() < until) {
+      assertTrue(c.primaries().isEmpty(), alone.name() + " promoted without a quorum of voters");
+      Thread.sleep(500);
+    }
+    assertTrue(
+        Files.readString(alone.log()).contains("Not enough synchronous quorum votes: 0 of 1"),
+        alone.name() + " says why it does not promote");
+    away.start();
+    AgentNode next = c.waitForLeader(HEAL);
+    assertTrue(replicas.contains(next), "a voter took over: " + next.name());
+    assertEquals(1, count(next, "quorum"), "the acknowledged commit survived");
+    leader.start();
+    c.waitForHealthyCluster(HEAL);
+  }
+
+  @Test
+  @Order(9)
   void offClearsTheSettingAndDeletesTheKeyWithoutARestart() throws Exception {
     ClusterFixture c = CLUSTER.cluster();
     AgentNode leader = c.waitForHealthyCluster(HEAL);

@@ -91,6 +91,53 @@ class PlanExecutorTest {
   }
 
   @Test
+  void strictSynchronousModeOwnsTheSyncKeyBeforePromoting() {
+    DynamicConfig strict =
+        DynamicConfig.from(Map.of("synchronous_mode", true, "synchronous_mode_strict", true));
+    HaInput in = input(UNLOCKED, HaDecisionTest.replica(100));
+    in =
+        new HaInput(
+            in.me(),
+            in.cluster(),
+            in.pg(),
+            strict,
+            in.tags(),
+            in.lock(),
+            in.peers(),
+            true,
+            in.now());
+    PlanExecutor.Outcome o =
+        executor.execute(HaDecision.acquire(in, Plan.Kind.ACQUIRE_LOCK, List.of()), strict);
+    assertTrue(o.ok());
+    assertTrue(
+        dcs.calls.contains("setSync {\"leader\":\"node1\",\"quorum\":0,\"sync_standby\":null} @0"),
+        dcs.calls.toString());
+    assertEquals(
+        List.of(
+            "syncSlots [node2]",
+            "ssn FIRST 1 (\"__hagent_strict_no_sync_standby__\")",
+            "promote",
+            "probe"),
+        pg.calls);
+  }
+
+  @Test
+  void aLostSyncKeyWritePostponesThePromotion() {
+    dcs.syncCasSucceeds = false;
+    DynamicConfig on = DynamicConfig.from(Map.of("synchronous_mode", true));
+    HaInput in = input(UNLOCKED, HaDecisionTest.replica(100));
+    in =
+        new HaInput(
+            in.me(), in.cluster(), in.pg(), on, in.tags(), in.lock(), in.peers(), true, in.now());
+    PlanExecutor.Outcome o =
+        executor.execute(HaDecision.acquire(in, Plan.Kind.ACQUIRE_LOCK, List.of()), on);
+    assertEquals(
+        "Postponing promotion because synchronous replication state was updated by somebody else",
+        o.message());
+    assertFalse(pg.calls.contains("promote"), pg.calls.toString());
+  }
+
+  @Test
   void lostRaceAsReplicaFollowsOnTheNextCycleWithoutPromoting() {
     dcs.winRaces = false;
     Plan plan =

@@ -85,10 +85,13 @@ final class RecordingDcs implements Dcs {
     return true;
   }
 
+  /** Whether a compare-and-set of the sync key succeeds (false: another writer was first). */
+  volatile boolean syncCasSucceeds = true;
+
   @Override
   public boolean setSync(String json, Long expectedModRevision) throws DcsException {
-    call("setSync " + json);
-    return true;
+    call("setSync " + json + " @" + expectedModRevision);
+    return syncCasSucceeds;
   }
 
   @Override

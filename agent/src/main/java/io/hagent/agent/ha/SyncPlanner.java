@@ -94,7 +94,7 @@ public final class SyncPlanner {
               ? p.then(
                   e,
                   Plan.none(base.message())
-                      .withNotes(List.of("Synchronous replication key updated by someone else.")))
+                      .then(new Log("Synchronous replication key updated by someone else.")))
               : p.then(e);
     }
     return p;

@@ -11,8 +11,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Reads the primary's synchronous replication state for the planner, and remembers from which flush
  * position a standby newly listed in synchronous_standby_names counts as caught up: the primary's
- * flush LSN in the first cycle that saw the value in effect (a cycle later than it was set, so
- * every walsender has reloaded by then).
+ * flush LSN in the first cycle at least a second after the value was first seen in effect (every
+ * walsender has reloaded by then; until that cycle no new standby counts as confirmed).
  */
 final class SyncReplication {
   private static final Logger LOG = LoggerFactory.getLogger(SyncReplication.class);
@@ -34,8 +34,15 @@ final class SyncReplication {
 
   private final LocalInstance pg;
   private final ConfigWriter config;
+
+  /** How long a new value must have been in effect before the flush position is recorded. */
+  private static final long SETTLE_NANOS = 1_000_000_000L;
+
   private String lastSeen;
-  private long confirmedFrom;
+  private long firstSeenNanos;
+
+  /** Long.MAX_VALUE while the value in effect is too new: no standby is confirmed yet. */
+  private long confirmedFrom = Long.MAX_VALUE;
 
   SyncReplication(LocalInstance pg, ConfigWriter config) {
     this.pg = pg;
@@ -49,8 +56,15 @@ final class SyncReplication {
       Map<String, Object> row = db.query(SETTINGS_SQL).get(0);
       String ssn = String.valueOf(row.get("ssn"));
       long flush = ((Number) row.get("flush")).longValue();
+      long now = System.nanoTime();
       if (!Objects.equals(ssn, lastSeen)) {
         lastSeen = ssn;
+        firstSeenNanos = now;
+        confirmedFrom = Long.MAX_VALUE;
+      }
+      if (confirmedFrom == Long.MAX_VALUE && now - firstSeenNanos >= SETTLE_NANOS) {
+        // every walsender has had a second to reload: commits acknowledged under the previous
+        // value are all at or below the flush position from now on
         confirmedFrom = flush;
       }
       List<SyncStatus.WalSender> senders = new ArrayList<>();

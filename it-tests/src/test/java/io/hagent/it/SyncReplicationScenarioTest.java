@@ -115,9 +115,16 @@ class SyncReplicationScenarioTest {
     ClusterFixture c = CLUSTER.cluster();
     AgentNode leader = c.waitForHealthyCluster(HEAL);
     List<AgentNode> replicas = others(leader);
-    for (AgentNode r : replicas) {
-      assertTrue(r.stopAgent(Duration.ofSeconds(60)), r.name() + " stopped");
-    }
+    // the synchronous standby stops first: it asks the primary to release it before it goes
+    AgentNode sync = c.node(waitForSyncStandby(leader));
+    AgentNode async = other(leader, sync);
+    assertTrue(sync.stopAgent(Duration.ofSeconds(60)), sync.name() + " stopped");
+    assertTrue(
+        Files.readString(sync.log()).contains("Released from synchronous standby"),
+        sync.name() + " was released before stopping");
+    assertEquals(
+        async.name(), waitForSyncStandby(leader), "the other replica took the synchronous place");
+    assertTrue(async.stopAgent(Duration.ofSeconds(60)), async.name() + " stopped");
     Wait.until(
         "the sync key to show no synchronous standby",
         SETTLE,

@@ -363,6 +363,11 @@ public final class HaLoop {
       LOG.info("Leader key is not deleted and Postgresql is not stopped due paused state");
       return;
     }
+    if (!lease.isHeld(nanoTime.getAsLong()) && lastLocal != null && lastLocal.running()) {
+      Map<String, Object> member =
+          MemberData.build(config, lastLocal, Role.published(lastLocal, intended), false);
+      SyncRelease.beforeStop(config.name(), lastCluster, member, dcs, nanoTime);
+    }
     if (!background.cancel(60)) {
       LOG.warn("{} did not stop in time", background.busyWith());
     }

@@ -91,7 +91,7 @@ final class LeaderRace {
       if (failover.member() != null) {
         if (failover.member().equals(in.me())) {
           // a switchover (not a manual failover) goes only to a synchronous standby
-          return failover.leader() == null || SyncGate.maySwitchOverTo(in);
+          return failover.leader() == null || SyncGate.maySwitchOverTo(in, in.me());
         }
         PeerStatus candidate = in.peers().get(failover.member());
         if (candidate != null && candidate.reachable() && !candidate.nofailover()) {

@@ -113,7 +113,7 @@ final class ManualFailover {
         .filter(m -> failover.member() == null || m.name().equals(failover.member()))
         .filter(m -> "running".equals(m.state()) && !m.tagView().nofailover())
         // synchronous mode: a switchover only to a member the sync key lists
-        .filter(m -> failover.leader() == null || SyncGate.counts(in, m.name()))
+        .filter(m -> failover.leader() == null || SyncGate.maySwitchOverTo(in, m.name()))
         .filter(m -> m.apiUrl() != null)
         .filter(
             m ->

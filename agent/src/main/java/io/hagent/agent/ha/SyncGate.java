@@ -35,9 +35,13 @@ final class SyncGate {
     return key == null || quorumMode(in) || key.matches(in.me());
   }
 
-  /** Whether a switchover may hand over to us (a manual failover may target an async node). */
-  static boolean maySwitchOverTo(HaInput in) {
-    return mayRace(in);
+  /**
+   * Whether a switchover may hand over to {@code name}: a member the key lists, in both modes (a
+   * manual failover may target an asynchronous node).
+   */
+  static boolean maySwitchOverTo(HaInput in, String name) {
+    SyncState key = activeKey(in);
+    return key == null || key.matches(name);
   }
 
   /**

@@ -176,6 +176,15 @@ class SyncGateTest {
                 Map.of(),
                 Kind.ACQUIRE_LOCK),
             new Row(
+                "quorum: switchover only to a voter",
+                QUORUM,
+                key(1, "node2", "node3"),
+                switchoverToMe,
+                100,
+                List.of(n2, n3),
+                Map.of(),
+                Kind.FOLLOW),
+            new Row(
                 "quorum: enough voters answered, none ahead",
                 QUORUM,
                 key(1, "node1", "node2", "node3"),

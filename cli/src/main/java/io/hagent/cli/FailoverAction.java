@@ -59,9 +59,19 @@ final class FailoverAction {
       }
     }
     final String from = leader;
+    // synchronous mode: a switchover goes only to a member the sync key lists (Patroni's
+    // patronictl offers only those); a failover may still name an asynchronous one, after asking
+    DynamicConfig syncConfig = DynamicConfig.from(cluster.config());
+    boolean syncOnly =
+        switchover
+            && syncConfig.synchronous()
+            && cluster.sync() != null
+            && cluster.sync().leader() != null;
+    final io.hagent.common.cluster.SyncState syncKey = cluster.sync();
     List<String> candidates =
         cluster.members().stream()
             .filter(m -> !m.name().equals(from) && !m.tagView().nofailover())
+            .filter(m -> !syncOnly || syncKey.matches(m.name()))
             .map(Member::name)
             .sorted()
             .toList();

@@ -276,6 +276,46 @@ class HactlCommandsTest {
   }
 
   @Test
+  void switchoverInSynchronousModeOffersOnlySynchronousStandbys() throws Exception {
+    Cluster c = store.readCluster();
+    Map<String, Object> config = new java.util.LinkedHashMap<>(c.config());
+    config.put("synchronous_mode", true);
+    Cluster sync =
+        new Cluster(
+            c.initialize(),
+            config,
+            c.configModRevision(),
+            c.leader(),
+            c.status(),
+            c.members(),
+            c.failover(),
+            new io.hagent.common.cluster.SyncState("postgresql0", List.of(), 0, 3),
+            c.history(),
+            c.failsafe(),
+            c.revision());
+    store = new FakeStore(sync);
+    assertEquals(1, run("", "switchover", "--force"));
+    assertEquals("Error: No candidates found to switchover to\n", err());
+    err.reset();
+    store =
+        new FakeStore(
+            new Cluster(
+                c.initialize(),
+                config,
+                c.configModRevision(),
+                c.leader(),
+                c.status(),
+                c.members(),
+                c.failover(),
+                new io.hagent.common.cluster.SyncState("postgresql0", List.of("postgresql1"), 0, 3),
+                c.history(),
+                c.failsafe(),
+                c.revision()));
+    assertEquals(0, run("", "switchover", "--candidate", "postgresql1", "--force"));
+    assertTrue(requests.get(0).startsWith("POST /switchover"), requests.toString());
+  }
+
+  @Test
   void failoverNeedsCandidate() {
     assertEquals(1, run("", "failover", "--force"));
     assertEquals("Error: Failover could be performed only to a specific candidate\n", err());

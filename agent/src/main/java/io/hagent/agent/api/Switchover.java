@@ -136,7 +136,8 @@ final class Switchover {
     if (leader != null && !leader.equals(leaderName)) {
       return "leader name does not match";
     }
-    boolean strictSync = config.synchronous() && !"quorum".equals(config.synchronousMode());
+    // Patroni's is_synchronous_mode: on and quorum alike (a quorum switchover goes to a voter)
+    boolean strictSync = config.synchronous();
     List<Member> members;
     if (candidate != null) {
       if (action.equals("switchover") && strictSync && !syncStandby(cluster, candidate)) {
@@ -170,7 +171,8 @@ final class Switchover {
   }
 
   private static boolean syncStandby(Cluster cluster, String name) {
-    return cluster.sync() != null && cluster.sync().syncStandbys().contains(name);
+    return cluster.sync() != null
+        && cluster.sync().syncStandbys().stream().anyMatch(n -> n.equalsIgnoreCase(name));
   }
 
   /** Polls the DCS once a second for 2*max(10, loop_wait) seconds (§1.7 row 12). */

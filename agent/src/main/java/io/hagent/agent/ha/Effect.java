@@ -145,6 +145,22 @@ public sealed interface Effect {
    */
   record RecordHistory(List<List<Object>> history, long switchLsn) implements Effect {}
 
+  /**
+   * Writes the {@code sync} key: compare-and-set on {@code modRevision} (0: only while it does not
+   * exist), so a write based on a stale view fails instead of overwriting another primary's.
+   */
+  record WriteSync(String leader, List<String> standbys, int quorum, long modRevision)
+      implements Effect {}
+
+  /** Deletes the {@code sync} key (synchronous mode turned off). */
+  record DeleteSync() implements Effect {}
+
+  /**
+   * Sets synchronous_standby_names on the primary (written to postgresql.conf, then reload); null
+   * gives the parameter back to the configuration (the user's own value, if any).
+   */
+  record SetStandbyNames(String value) implements Effect {}
+
   /** Publishes {@code role} at once (REST API, member key), before the plan ends. */
   record PublishRole(Role role) implements Effect {}
 

@@ -299,7 +299,7 @@ public final class HaDecision {
     if (failover != null) {
       return failover;
     }
-    return noActionLeader(in);
+    return SyncPlanner.addTo(noActionLeader(in), in);
   }
 
   /** The healthy leader's cycle (its status and slot upkeep is part of publishing). */

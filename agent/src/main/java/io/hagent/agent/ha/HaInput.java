@@ -23,6 +23,8 @@ import java.util.Map;
  * @param raceBackoff what primary_race_backoff needs: whether our WAL moved since last cycle, and
  *     for how long the backoff has run
  * @param watchdog whether this node may lead as far as its watchdog goes (§3.2)
+ * @param sync the primary's synchronous replication status, gathered only while this node holds the
+ *     lock as a running primary (null otherwise)
  */
 public record HaInput(
     String me,
@@ -39,7 +41,8 @@ public record HaInput(
     String busyWith,
     FailsafeCheck failsafe,
     RaceBackoff.Status raceBackoff,
-    WatchdogView watchdog) {
+    WatchdogView watchdog,
+    io.hagent.agent.postgres.SyncStatus sync) {
 
   /** An input without rewind check, default local settings and no background task. */
   public HaInput(
@@ -67,7 +70,8 @@ public record HaInput(
         null,
         null,
         RaceBackoff.Status.NONE,
-        WatchdogView.READY);
+        WatchdogView.READY,
+        null);
   }
 
   public HaInput withRewind(RewindCheck check) {
@@ -86,7 +90,8 @@ public record HaInput(
         busyWith,
         failsafe,
         raceBackoff,
-        watchdog);
+        watchdog,
+        sync);
   }
 
   public HaInput withLocal(LocalSettings settings) {
@@ -105,7 +110,8 @@ public record HaInput(
         busyWith,
         failsafe,
         raceBackoff,
-        watchdog);
+        watchdog,
+        sync);
   }
 
   public HaInput withCluster(Cluster view) {
@@ -124,7 +130,8 @@ public record HaInput(
         busyWith,
         failsafe,
         raceBackoff,
-        watchdog);
+        watchdog,
+        sync);
   }
 
   public HaInput busyWith(String action) {
@@ -143,7 +150,8 @@ public record HaInput(
         action,
         failsafe,
         raceBackoff,
-        watchdog);
+        watchdog,
+        sync);
   }
 
   public HaInput withWatchdog(WatchdogView view) {
@@ -162,7 +170,28 @@ public record HaInput(
         busyWith,
         failsafe,
         raceBackoff,
-        view);
+        view,
+        sync);
+  }
+
+  public HaInput withSync(io.hagent.agent.postgres.SyncStatus status) {
+    return new HaInput(
+        me,
+        cluster,
+        pg,
+        config,
+        tags,
+        lock,
+        peers,
+        canBootstrap,
+        now,
+        rewind,
+        local,
+        busyWith,
+        failsafe,
+        raceBackoff,
+        watchdog,
+        status);
   }
 
   public HaInput withFailsafe(FailsafeCheck check) {
@@ -181,7 +210,8 @@ public record HaInput(
         busyWith,
         check,
         raceBackoff,
-        watchdog);
+        watchdog,
+        sync);
   }
 
   public HaInput withRaceBackoff(RaceBackoff.Status status) {
@@ -200,7 +230,8 @@ public record HaInput(
         busyWith,
         failsafe,
         status,
-        watchdog);
+        watchdog,
+        sync);
   }
 
   /**

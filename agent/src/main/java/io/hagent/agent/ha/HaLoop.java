@@ -448,6 +448,11 @@ public final class HaLoop {
       watchdog.disable();
       return;
     }
+    if (!lease.isHeld(nanoTime.getAsLong()) && lastLocal != null && lastLocal.running()) {
+      Map<String, Object> member =
+          MemberData.build(config, lastLocal, Role.published(lastLocal, intended), false);
+      SyncRelease.beforeStop(config.name(), lastCluster, member, dcs, nanoTime);
+    }
     if (!background.cancel(60)) {
       LOG.warn("{} did not stop in time", background.busyWith());
     }
@@ -578,7 +583,12 @@ public final class HaLoop {
             .withRaceBackoff(backoff)
             .withWatchdog(
                 new HaInput.WatchdogView(
-                    watchdog.isHealthy(dyn.ttl(), dyn.loopWait()), watchdog.isActive()));
+                    watchdog.isHealthy(dyn.ttl(), dyn.loopWait()), watchdog.isActive()))
+            // synchronous replication is the business of the running primary holding the lock
+            .withSync(
+                lock == LockState.HELD && busy == null && local.isPrimary() && !paused
+                    ? pg.syncStatus()
+                    : null);
     Plan plan = HaDecision.decide(input);
     plan.notes().forEach(n -> LOG.info("{}{}", prefix, n));
     String outcome;

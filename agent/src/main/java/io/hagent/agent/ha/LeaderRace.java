@@ -108,7 +108,8 @@ final class LeaderRace {
       String kind = failover.leader() == null ? "manual failover" : "switchover";
       if (failover.member() != null) {
         if (failover.member().equals(in.me())) {
-          return true;
+          // a switchover (not a manual failover) goes only to a synchronous standby
+          return failover.leader() == null || SyncGate.maySwitchOverTo(in, in.me());
         }
         PeerStatus candidate = in.peers().get(failover.member());
         if (candidate != null && candidate.reachable() && !candidate.nofailover()) {
@@ -124,6 +125,10 @@ final class LeaderRace {
         return false;
       }
     }
+    if (!SyncGate.mayRace(in)) {
+      return false; // synchronous mode: the sync key does not list us
+    }
+    String syncFormerLeader = SyncGate.formerLeader(in);
     long myWal = pg.walPosition();
     long optime = cluster.status().optime();
     if (optime - myWal > in.config().maximumLagOnFailover()) {
@@ -142,6 +147,7 @@ final class LeaderRace {
       }
     }
     int myPriority = in.tags().failoverPriority();
+    int votersSeen = 0;
     for (PeerStatus peer : in.peers().values()) {
       if (!peer.reachable() || peer.name().equals(formerLeader) || peer.watchdogFailed()) {
         continue;
@@ -150,12 +156,23 @@ final class LeaderRace {
         notes.add("Primary (" + peer.name() + ") is still alive");
         return false;
       }
-      if (peer.nofailover()) {
+      boolean voter = SyncGate.isVoter(in, peer.name());
+      if ((peer.nofailover() && !voter) || !SyncGate.counts(in, peer.name())) {
         continue;
       }
       if (peer.walPosition() > myWal) {
+        if (peer.name().equals(syncFormerLeader)) {
+          notes.add("Ignoring the former leader being ahead of us");
+          continue;
+        }
         notes.add("Wal position of " + peer.name() + " is ahead of my wal position");
         return false;
+      }
+      if (voter) {
+        votersSeen++;
+      }
+      if (peer.nofailover()) {
+        continue;
       }
       if (peer.walPosition() == myWal && peer.failoverPriority() > myPriority) {
         notes.add(
@@ -167,6 +184,6 @@ final class LeaderRace {
         return false;
       }
     }
-    return true;
+    return SyncGate.quorumAllows(in, votersSeen, notes);
   }
 }

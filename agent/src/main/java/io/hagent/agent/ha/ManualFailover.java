@@ -112,6 +112,8 @@ final class ManualFailover {
         .filter(m -> !m.name().equals(in.me()))
         .filter(m -> failover.member() == null || m.name().equals(failover.member()))
         .filter(m -> "running".equals(m.state()) && !m.tagView().nofailover())
+        // synchronous mode: a switchover only to a member the sync key lists
+        .filter(m -> failover.leader() == null || SyncGate.maySwitchOverTo(in, m.name()))
         .filter(m -> m.apiUrl() != null)
         .filter(
             m ->

@@ -320,6 +320,20 @@ final class PlanExecutor {
       dcs.setFailover(s.json(), s.modRevision());
       return true;
     }
+    if (effect instanceof Effect.WriteSync w) {
+      return dcs.setSync(
+          Json.write(
+              new io.hagent.common.cluster.SyncState(w.leader(), w.standbys(), w.quorum(), 0)
+                  .toJson()),
+          w.modRevision());
+    }
+    if (effect instanceof Effect.DeleteSync) {
+      dcs.deleteSync();
+      return true;
+    }
+    if (effect instanceof Effect.SetStandbyNames n) {
+      return pg.setSynchronousStandbyNames(n.value(), dyn);
+    }
     if (effect instanceof Effect.SyncSlots s) {
       pg.syncReplicationSlots(s.names());
       return true;

@@ -204,6 +204,8 @@ final class Plans {
                   .withRole(Role.REPLICA)
                   .then(new DeleteLeader()));
     }
+    // synchronous mode: the sync key and synchronous_standby_names are set before promoting
+    p = SyncGate.beforePromote(in, p);
     if (in.local().prePromote()) {
       // Patroni: a failing fencing script gives the key up and keeps this node out of the next
       // race for a TTL, so that another candidate takes over.

@@ -36,6 +36,15 @@ final class ConfigWriter {
   /** The parameters last written to postgresql.conf, for pending_restart's new_value. */
   private volatile Map<String, String> written = Map.of();
 
+  /**
+   * synchronous_standby_names as the synchronous replication planner set it; null: not managed
+   * (synchronous mode off, or nothing assigned yet).
+   */
+  private volatile String managedStandbyNames;
+
+  /** The user's own synchronous_standby_names last warned about (warn once per value). */
+  private String ignoredStandbyNames;
+
   ConfigWriter(LocalInstance pg) {
     this.pg = pg;
   }
@@ -77,16 +86,57 @@ final class ConfigWriter {
     return true;
   }
 
+  String managedStandbyNames() {
+    return managedStandbyNames;
+  }
+
+  /** See {@link Postgres#setSynchronousStandbyNames}: rewrite and reload only on a change. */
+  synchronized boolean setSynchronousStandbyNames(String value, DynamicConfig dynamic) {
+    // compared with the file, not only with memory: after an agent restart postgresql.conf may
+    // still hold the value an earlier run managed
+    String inFile = pg.files().readWrittenSettings().get("synchronous_standby_names");
+    if (Objects.equals(value, managedStandbyNames)) {
+      SortedMap<String, String> wanted = new TreeMap<>();
+      String user =
+          ParameterBuilder.build(pg.config(), dynamic, pg.majorVersion(), null)
+              .parameters()
+              .get("synchronous_standby_names");
+      if (user != null) {
+        wanted.put("synchronous_standby_names", user);
+      }
+      synchronousStandbyNames(wanted, dynamic, !pg.files().isStandby());
+      if (Objects.equals(inFile, wanted.get("synchronous_standby_names"))) {
+        return true;
+      }
+    }
+    managedStandbyNames = value;
+    try {
+      rewrite(dynamic);
+    } catch (IOException e) {
+      LOG.error("could not write the configuration: {}", e.getMessage());
+      return false;
+    }
+    if (pg.postmasterRunning()) {
+      reload();
+    }
+    return true;
+  }
+
+  /** Rewrites the files for the role the data directory has now. */
+  private void rewrite(DynamicConfig dynamic) throws IOException {
+    boolean standby = pg.files().isStandby();
+    if (standby && following == null) {
+      writeKeepingRecovery(dynamic);
+    } else {
+      write(!standby, following, dynamic);
+    }
+  }
+
   /** See {@link Postgres#applyConfig}. */
   void applyConfig(DynamicConfig dynamic) {
     Map<String, String> before = written;
     try {
-      boolean standby = pg.files().isStandby();
-      if (standby && following == null) {
-        writeKeepingRecovery(dynamic);
-      } else {
-        write(!standby, following, dynamic);
-      }
+      rewrite(dynamic);
       if (pg.postmasterRunning()) {
         logChanges(before, written);
         reload();
@@ -183,8 +233,10 @@ final class ConfigWriter {
             pg.majorVersion(),
             asPrimary ? null : pg.pgCtl().controlData().values());
     effective.warnings().forEach(LOG::warn);
-    pg.files().writePostgresqlConf(effective.parameters(), recovery);
-    written = effective.parameters();
+    SortedMap<String, String> parameters = new TreeMap<>(effective.parameters());
+    synchronousStandbyNames(parameters, dynamic, asPrimary);
+    pg.files().writePostgresqlConf(parameters, recovery);
+    written = java.util.Collections.unmodifiableSortedMap(parameters);
     List<String> hba = localOrDynamicHba(dynamic);
     if (hba != null) {
       pg.files().writeHba(hba);
@@ -195,6 +247,35 @@ final class ConfigWriter {
     }
     if (signal) {
       pg.files().setStandby(!asPrimary);
+    }
+  }
+
+  /**
+   * In synchronous mode hagent owns synchronous_standby_names (§6.2): the user's own value is
+   * ignored with a warning, the managed one written; a primary in strict mode with nothing assigned
+   * yet waits for nobody's acknowledgement but a member's (the placeholder). Off: the configured
+   * value, if any, applies again.
+   */
+  private void synchronousStandbyNames(
+      SortedMap<String, String> parameters, DynamicConfig dynamic, boolean asPrimary) {
+    if (!dynamic.synchronous()) {
+      managedStandbyNames = null;
+      return;
+    }
+    String user = parameters.remove("synchronous_standby_names");
+    if (user != null && !user.equals(ignoredStandbyNames)) {
+      LOG.warn(
+          "synchronous_mode is enabled: the configured synchronous_standby_names '{}' is ignored,"
+              + " hagent manages it",
+          user);
+      ignoredStandbyNames = user;
+    }
+    String value = managedStandbyNames;
+    if (value == null && asPrimary && dynamic.synchronousModeStrict()) {
+      value = StandbyNames.placeholder("quorum".equals(dynamic.synchronousMode())).value();
+    }
+    if (value != null) {
+      parameters.put("synchronous_standby_names", value);
     }
   }
 

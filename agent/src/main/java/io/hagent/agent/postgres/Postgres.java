@@ -135,6 +135,22 @@ public interface Postgres {
     return null;
   }
 
+  /**
+   * The primary's synchronous replication status (§6.2), or null if it cannot be read. The default,
+   * for instances that do not manage synchronous replication, reports nothing.
+   */
+  default SyncStatus syncStatus() {
+    return null;
+  }
+
+  /**
+   * Makes synchronous_standby_names {@code value} (null: whatever the configuration says) in
+   * postgresql.conf and reloads; no restart. False if it could not be written.
+   */
+  default boolean setSynchronousStandbyNames(String value, DynamicConfig config) {
+    return false;
+  }
+
   /** pg_controldata output as key -> value (empty if it cannot be read). */
   Map<String, String> controlData();
 

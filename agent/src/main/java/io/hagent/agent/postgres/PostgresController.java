@@ -28,6 +28,7 @@ public final class PostgresController implements Postgres {
   private final Cloner cloner;
   private final Rewinder rewinder;
   private final SlotManager slots;
+  private final SyncReplication sync;
 
   public PostgresController(HagentConfig config) {
     this.instance = new LocalInstance(config);
@@ -38,6 +39,7 @@ public final class PostgresController implements Postgres {
     this.cloner = new Cloner(instance, this.config);
     this.rewinder = new Rewinder(instance, this.config, probe);
     this.slots = new SlotManager(instance);
+    this.sync = new SyncReplication(instance, this.config);
   }
 
   /** Every command line this controller spawned (tests check no password is on one). */
@@ -199,5 +201,15 @@ public final class PostgresController implements Postgres {
   @Override
   public Long latestCheckpointLsn() {
     return instance.pgCtl().controlData().checkpointLsn();
+  }
+
+  @Override
+  public SyncStatus syncStatus() {
+    return sync.status();
+  }
+
+  @Override
+  public boolean setSynchronousStandbyNames(String value, DynamicConfig dynamic) {
+    return config.setSynchronousStandbyNames(value, loopWait(dynamic));
   }
 }

@@ -380,6 +380,18 @@ class ManagementApiTest {
             new SyncState("node1", List.of(), 1, 3));
     r = call("POST", "/switchover", "{\"leader\":\"node1\"}");
     assertEquals("switchover is not possible: can not find sync_standby", r.body());
+    // quorum mode too (Patroni's is_synchronous_mode): only a voter may be the candidate
+    Map<String, Object> quorum = Map.of("ttl", 30, "synchronous_mode", "quorum");
+    dcs.cluster =
+        cluster(
+            quorum,
+            "node1",
+            threeNodes(quorum).members(),
+            null,
+            new SyncState("node1", List.of("node3"), 0, 3));
+    r = call("POST", "/switchover", "{\"leader\":\"node1\",\"candidate\":\"node2\"}");
+    assertEquals(412, r.code());
+    assertEquals("candidate name does not match with sync_standby", r.body());
   }
 
   @Test

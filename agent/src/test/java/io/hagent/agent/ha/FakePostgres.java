@@ -154,4 +154,10 @@ final class FakePostgres implements Postgres {
   public Long latestCheckpointLsn() {
     return 4242L;
   }
+
+  @Override
+  public boolean setSynchronousStandbyNames(String value, DynamicConfig config) {
+    calls.add("ssn " + value);
+    return true;
+  }
 }

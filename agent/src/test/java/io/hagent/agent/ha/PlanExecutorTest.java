@@ -91,6 +91,96 @@ class PlanExecutorTest {
   }
 
   @Test
+  void strictSynchronousModeOwnsTheSyncKeyBeforePromoting() {
+    DynamicConfig strict =
+        DynamicConfig.from(Map.of("synchronous_mode", true, "synchronous_mode_strict", true));
+    HaInput in = input(UNLOCKED, HaDecisionTest.replica(100));
+    in =
+        new HaInput(
+            in.me(),
+            in.cluster(),
+            in.pg(),
+            strict,
+            in.tags(),
+            in.lock(),
+            in.peers(),
+            true,
+            in.now());
+    PlanExecutor.Outcome o =
+        executor.execute(HaDecision.acquire(in, Plan.Kind.ACQUIRE_LOCK, List.of()), strict);
+    assertTrue(o.ok());
+    assertTrue(
+        dcs.calls.contains("setSync {\"leader\":\"node1\",\"quorum\":0,\"sync_standby\":null} @0"),
+        dcs.calls.toString());
+    assertEquals(
+        List.of(
+            "syncSlots [node2]",
+            "ssn FIRST 1 (\"__hagent_strict_no_sync_standby__\")",
+            "promote",
+            "probe"),
+        pg.calls);
+  }
+
+  @Test
+  void aLostSyncKeyWriteLeavesSynchronousStandbyNamesAlone() {
+    dcs.syncCasSucceeds = false;
+    DynamicConfig on = DynamicConfig.from(Map.of("synchronous_mode", true));
+    Cluster c =
+        HaDecisionTest.cluster(
+            "node1", null, 100, HaDecisionTest.ME_PRIMARY, HaDecisionTest.N2_REPLICA);
+    c =
+        new Cluster(
+            c.initialize(),
+            c.config(),
+            c.configModRevision(),
+            c.leader(),
+            c.status(),
+            c.members(),
+            c.failover(),
+            new io.hagent.common.cluster.SyncState("node1", List.of("node2"), 0, 9),
+            c.history(),
+            c.failsafe(),
+            c.revision());
+    // node2 stopped streaming: the key must shrink before the setting may change
+    HaInput in =
+        new HaInput(
+                "node1",
+                c,
+                HaDecisionTest.primary(100),
+                on,
+                new Tags(Map.of()),
+                LockState.HELD,
+                Map.of(),
+                true,
+                HaDecisionTest.NOW)
+            .withSync(
+                new io.hagent.agent.postgres.SyncStatus(
+                    "FIRST 1 (\"node2\")", "on", 100, 0, List.of(), true));
+    PlanExecutor.Outcome o = executor.execute(HaDecision.decide(in), on);
+    assertFalse(o.ok());
+    assertTrue(
+        dcs.calls.contains("setSync {\"leader\":\"node1\",\"quorum\":0,\"sync_standby\":null} @9"),
+        dcs.calls.toString());
+    assertEquals(List.of(), pg.calls, "synchronous_standby_names untouched");
+  }
+
+  @Test
+  void aLostSyncKeyWritePostponesThePromotion() {
+    dcs.syncCasSucceeds = false;
+    DynamicConfig on = DynamicConfig.from(Map.of("synchronous_mode", true));
+    HaInput in = input(UNLOCKED, HaDecisionTest.replica(100));
+    in =
+        new HaInput(
+            in.me(), in.cluster(), in.pg(), on, in.tags(), in.lock(), in.peers(), true, in.now());
+    PlanExecutor.Outcome o =
+        executor.execute(HaDecision.acquire(in, Plan.Kind.ACQUIRE_LOCK, List.of()), on);
+    assertEquals(
+        "Postponing promotion because synchronous replication state was updated by somebody else",
+        o.message());
+    assertFalse(pg.calls.contains("promote"), pg.calls.toString());
+  }
+
+  @Test
   void lostRaceAsReplicaFollowsOnTheNextCycleWithoutPromoting() {
     dcs.winRaces = false;
     Plan plan =

@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A DCS that records every write as a line and answers races as told; no etcd. */
-final class RecordingDcs implements Dcs {
+class RecordingDcs implements Dcs {
   final List<String> calls = new CopyOnWriteArrayList<>();
   volatile boolean winRaces = true;
   volatile boolean failWrites;
@@ -85,10 +85,13 @@ final class RecordingDcs implements Dcs {
     return true;
   }
 
+  /** Whether a compare-and-set of the sync key succeeds (false: another writer was first). */
+  volatile boolean syncCasSucceeds = true;
+
   @Override
   public boolean setSync(String json, Long expectedModRevision) throws DcsException {
-    call("setSync " + json);
-    return true;
+    call("setSync " + json + " @" + expectedModRevision);
+    return syncCasSucceeds;
   }
 
   @Override

@@ -17,10 +17,8 @@ import java.util.stream.Collectors;
  * <p>One row per setting. When a feature lands, delete its row (and the test line that expects its
  * sentence).
  *
- * <p>Not rows, on purpose: {@code synchronous_node_count}, {@code maximum_lag_on_syncnode}, {@code
- * primary_stop_timeout} and the tags {@code nosync}/{@code sync_priority} only matter in
- * synchronous mode, whose own row already warns; etcd's {@code use_proxies} changes nothing since
- * hagent never discovers etcd members; {@code srv} alone is refused by the loader.
+ * <p>Not rows, on purpose: etcd's {@code use_proxies} changes nothing since hagent never discovers
+ * etcd members; {@code srv} alone is refused by the loader.
  */
 public final class UnimplementedSettings {
   private UnimplementedSettings() {}
@@ -64,15 +62,11 @@ public final class UnimplementedSettings {
   static final List<Rule> DYNAMIC =
       List.of(
           new Rule(
-              "synchronous_mode",
-              v -> "quorum".equals(String.valueOf(v)) || Tags.truthy(v),
+              "primary_stop_timeout",
+              v -> DynamicConfig.longOf(v, 0) > 0,
               Kind.PLANNED,
-              "replication stays asynchronous and a failover can lose acknowledged commits"),
-          new Rule(
-              "synchronous_mode_strict",
-              TRUE,
-              Kind.PLANNED,
-              "writes never wait for a synchronous standby"),
+              "a primary in synchronous mode that is slow to stop is not escalated to an"
+                  + " immediate stop"),
           new Rule(
               "standby_cluster",
               ClusterView::isStandbyCluster,

@@ -31,23 +31,17 @@ class UnimplementedSettingsTest {
     return ConfigLoader.loadWithWarnings(p, ENV).warnings();
   }
 
-  private static final String SYNC =
-      "synchronous_mode: true is not implemented yet: replication stays asynchronous and a"
-          + " failover can lose acknowledged commits";
-
   static Stream<Arguments> localSettings() {
     return Stream.of(
         row("bootstrap:\n  method: wal_g\n  wal_g:\n    command: /bin/restore\n"),
         row("bootstrap:\n  method: initdb\n"),
+        // implemented (#11): no warning any more
+        row("bootstrap:\n  dcs:\n    synchronous_mode: true\n    synchronous_mode_strict: on\n"),
+        row("bootstrap:\n  dcs:\n    synchronous_mode: quorum\n"),
         row(
-            "bootstrap:\n  dcs:\n    synchronous_mode: true\n    synchronous_mode_strict: on\n",
-            "bootstrap.dcs." + SYNC,
-            "bootstrap.dcs.synchronous_mode_strict: true is not implemented yet: writes never"
-                + " wait for a synchronous standby"),
-        row(
-            "bootstrap:\n  dcs:\n    synchronous_mode: quorum\n",
-            "bootstrap.dcs.synchronous_mode: quorum is not implemented yet: replication stays"
-                + " asynchronous and a failover can lose acknowledged commits"),
+            "bootstrap:\n  dcs:\n    primary_stop_timeout: 30\n",
+            "bootstrap.dcs.primary_stop_timeout: 30 is not implemented yet: a primary in"
+                + " synchronous mode that is slow to stop is not escalated to an immediate stop"),
         row("bootstrap:\n  dcs:\n    synchronous_mode: off\n    failsafe_mode: false\n"),
         row("bootstrap:\n  dcs:\n    failsafe_mode: true\n"),
         row(
@@ -107,7 +101,8 @@ class UnimplementedSettingsTest {
                 + " (bootstrap.dcs, hactl edit-config)",
             "maximum_lag_on_failover: 100 in the local file is not implemented yet: hagent reads"
                 + " it from the dynamic configuration only (bootstrap.dcs, hactl edit-config)",
-            SYNC),
+            "synchronous_mode: true in the local file is not implemented yet: hagent reads it"
+                + " from the dynamic configuration only (bootstrap.dcs, hactl edit-config)"),
         // hactl decrypts its client key with it: nothing to warn about
         row("ctl:\n  keyfile_password: hunter2\n"),
         row(
@@ -169,11 +164,7 @@ class UnimplementedSettingsTest {
                 30,
                 "postgresql",
                 Map.of("use_slots", true, "pg_ident", List.of("m s u"))));
-    assertEquals(
-        List.of(
-            "synchronous_mode: on is not implemented yet: replication stays asynchronous and a"
-                + " failover can lose acknowledged commits"),
-        d.warnings());
+    assertEquals(List.of(), d.warnings());
     assertEquals(
         List.of(),
         DynamicConfig.from(Map.of("synchronous_mode", false, "standby_cluster", Map.of()))
@@ -201,7 +192,6 @@ class UnimplementedSettingsTest {
         List.of(
             "recovery_conf (restore_command) is ignored here, as by Patroni: put it under"
                 + " postgresql: to have it written",
-            "bootstrap.dcs." + SYNC,
             "postgresql.parameters.wal_keep_segments: 64 is ignored here, as by Patroni: set it in"
                 + " the dynamic configuration (bootstrap.dcs.postgresql.parameters, hactl"
                 + " edit-config)",

@@ -40,6 +40,9 @@ final class PlanExecutor {
 
     /** Asks for another cycle at once. */
     void wake();
+
+    /** PostgreSQL is being stopped now (published as state "stopping" until the plan ends). */
+    default void stopping() {}
   }
 
   /**
@@ -236,6 +239,7 @@ final class PlanExecutor {
       return pg.start(s.asPrimary(), s.follow(), dyn, s.timeoutSeconds());
     }
     if (effect instanceof Effect.Stop s) {
+      node.stopping();
       return pg.stop(s.mode(), s.checkpointFirst(), s.timeoutSeconds());
     }
     if (effect instanceof Effect.Checkpoint) {

@@ -266,7 +266,7 @@ class PostgresControllerIT {
     assertEquals("in production", crashed.controlState());
 
     assertTrue(node1.canRewind(DYNAMIC));
-    assertTrue(node1.needsRewind(member2));
+    assertEquals(DivergenceCheck.DIVERGED, node1.checkDivergence(member2));
     assertTrue(node1.rewind(member2, DYNAMIC));
     node2.syncReplicationSlots(Set.of("node1"));
     assertTrue(node1.start(false, member2, DYNAMIC, 60));
@@ -275,7 +275,7 @@ class PostgresControllerIT {
     assertEquals(2, s.timeline());
     assertEquals(node2.probe().sysid(), s.sysid());
     assertEquals("0", queryOne(port1, "SELECT count(*) FROM t WHERE v=1"), "diverged row is gone");
-    assertFalse(node1.needsRewind(member2));
+    assertEquals(DivergenceCheck.NOT_DIVERGED, node1.checkDivergence(member2));
   }
 
   @Test

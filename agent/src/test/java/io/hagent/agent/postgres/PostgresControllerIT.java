@@ -267,6 +267,12 @@ class PostgresControllerIT {
 
     assertTrue(node1.canRewind(DYNAMIC));
     assertEquals(DivergenceCheck.DIVERGED, node1.checkDivergence(member2));
+    // Started as a standby without pg_rewind (the old leader back after a partition, #12), it
+    // runs but can never stream from node2: the check of the running standby must say so.
+    assertTrue(node1.start(false, member2, DYNAMIC, 60));
+    assertTrue(node1.probe().isReplica());
+    assertEquals(DivergenceCheck.DIVERGED, node1.checkDivergence(member2));
+    assertTrue(node1.stop(Postgres.StopMode.FAST, false, 60));
     assertTrue(node1.rewind(member2, DYNAMIC));
     node2.syncReplicationSlots(Set.of("node1"));
     assertTrue(node1.start(false, member2, DYNAMIC, 60));

@@ -44,6 +44,12 @@ final class Rewinder {
     if (pg.postmasterRunning()) {
       LocalState s = probe.probe();
       Integer tl = s.isReplica() ? replayTimeline() : null;
+      if (tl == null && "streaming".equals(s.replicationState())) {
+        // Without a local replication connection (pg_hba), the timeline being streamed will do:
+        // a standby that streams at all is not past the leader's fork, and if it streams an older
+        // timeline the replay position still tells.
+        tl = s.timeline();
+      }
       if (tl == null || s.replayLsn() == null) {
         return DivergenceCheck.UNKNOWN;
       }

@@ -160,8 +160,9 @@ public final class HaLoop {
               public void stopping() {
                 // The loop thread waits for the stop (a primary's fast shutdown waits for its
                 // walsenders): until then /patroni says so, as Patroni's state 'stopping' does.
+                // A background task (restart) publishes its own state meanwhile.
                 LocalState s = lastLocal;
-                if (s != null && s.running()) {
+                if (s != null && s.running() && background.busyWith() == null) {
                   publish(s.withState("stopping"), lastCluster, nanoTime.getAsLong());
                 }
               }

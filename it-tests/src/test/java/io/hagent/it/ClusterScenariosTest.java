@@ -163,6 +163,12 @@ class ClusterScenariosTest {
       Duration took = Duration.ofNanos(System.nanoTime() - t0);
       System.out.printf("clean shutdown: %s took over after %d ms%n", next.name(), took.toMillis());
       assertNotEquals(old, next);
+      // The old leader says state "stopping" while its PostgreSQL shuts down, so the one primary
+      // to see is the new leader once promoted: keep counting until it says so.
+      Wait.until(
+          next.name() + " to report role primary, state running",
+          Duration.ofSeconds(15),
+          () -> counter.maxSimultaneousPrimaries() >= 1);
       assertEquals(1, counter.maxSimultaneousPrimaries(), counter.worstObservation());
       // faster than the lease expiry: the key was released, not left to time out
       assertTrue(

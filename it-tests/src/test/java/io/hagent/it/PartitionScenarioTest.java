@@ -144,9 +144,23 @@ class PartitionScenarioTest {
               + divergence(partitioned.config().dir().resolve("data.log")),
           e);
     }
+    System.out.printf(
+        "rejoin: %s's agent on its timeline:%s%n", partitioned.name(), rewindLines(partitioned));
     assertEquals(promoted, leader, "the leader changed again after the partition healed");
     assertTrue(
         partitioned.reportsRole("replica"), partitioned.name() + " did not rejoin as a replica");
+  }
+
+  /** What the agent logged about the divergence check and pg_rewind (a data point). */
+  private static String rewindLines(AgentNode node) {
+    try (var lines = java.nio.file.Files.lines(node.log())) {
+      return lines
+          .filter(l -> l.contains("timeline") || l.contains("pg_rewind"))
+          .map(l -> "\n  " + l.strip())
+          .collect(java.util.stream.Collectors.joining());
+    } catch (java.io.IOException | java.io.UncheckedIOException e) {
+      return " (log unreadable: " + e.getMessage() + ")";
+    }
   }
 
   /**

@@ -320,6 +320,9 @@ public final class HaDecision {
           "demoting self because I do not have the lock and I was a leader");
     }
     Member leader = cluster.member(leaderName).orElse(null);
+    if (leader != null && !paused && in.rewind().needed()) {
+      return Plans.rewindRunningReplica(in, leader);
+    }
     Plan p = Plan.of(Kind.FOLLOW, noActionSecondary(in.me(), leaderName));
     return leader == null || paused ? p : p.then(new Follow(SlotPlanner.followTarget(in, leader)));
   }

@@ -6,6 +6,7 @@ import io.hagent.agent.node.NodeSnapshot;
 import io.hagent.agent.node.PublishedState;
 import io.hagent.agent.node.RestartRequest;
 import io.hagent.agent.node.Role;
+import io.hagent.agent.postgres.DivergenceCheck;
 import io.hagent.agent.postgres.LocalState;
 import io.hagent.agent.postgres.Postgres;
 import io.hagent.agent.watchdog.Watchdog;
@@ -88,6 +89,9 @@ public final class HaLoop {
   private long renewalSentNanos;
 
   private long dcsLastSeenEpoch;
+
+  /** See {@link #rewindCheck}: a running standby must be checked against the leader's timeline. */
+  private boolean divergenceSuspected;
 
   /**
    * The role the loop intends to publish; what PostgreSQL reports overrides it (Role.published).
@@ -206,6 +210,17 @@ public final class HaLoop {
               @Override
               public void disableWatchdog() {
                 watchdog.disable();
+              }
+
+              @Override
+              public void stopping() {
+                // The loop thread waits for the stop (a primary's fast shutdown waits for its
+                // walsenders): until then /patroni says so, as Patroni's state 'stopping' does.
+                // A background task (restart) publishes its own state meanwhile.
+                LocalState s = lastLocal;
+                if (s != null && s.running() && background.busyWith() == null) {
+                  publish(s.withState("stopping"), lastCluster, nanoTime.getAsLong());
+                }
               }
             },
             background);
@@ -501,7 +516,7 @@ public final class HaLoop {
 
   /**
    * One cycle: gather one snapshot (DCS view, one PostgreSQL probe, the lock renewal, peers when
-   * leaderless, the rewind check when stopped), decide once, carry the plan out, publish.
+   * leaderless, the divergence check), decide once, carry the plan out, publish.
    */
   void runCycle() {
     // Before anything else: a cycle that starts after a stall past the lease deadline fences first
@@ -626,9 +641,12 @@ public final class HaLoop {
   }
 
   /**
-   * Only a stopped data directory about to follow another leader is checked against the leader's
-   * timeline (pg_controldata and the leader's history): that is part of gathering, so the decision
-   * itself stays pure.
+   * The divergence check against the leader's timeline (§5.10), part of gathering so that the
+   * decision stays pure. A stopped data directory about to follow another leader is checked every
+   * cycle. A running standby is checked only while divergence is suspected: this node ran as
+   * primary since the last clean answer (a demotion, as Patroni triggers its check on demote), or a
+   * check could not be made. An old leader that came back as a standby after a partition would
+   * otherwise follow the new leader from a forked timeline forever.
    */
   private HaInput.RewindCheck rewindCheck(
       Cluster cluster,
@@ -637,17 +655,25 @@ public final class HaLoop {
       boolean paused,
       String busy,
       DynamicConfig dyn) {
+    if (local.isPrimary()) {
+      divergenceSuspected = true;
+    }
     if (busy != null
         || paused
         || cluster == null
-        || local.running()
         || local.dataDir() != LocalState.DataDirState.INITIALIZED
-        || lock == LockState.HELD) {
+        || lock == LockState.HELD
+        || (local.running() && !(local.isReplica() && divergenceSuspected))) {
       return HaInput.RewindCheck.NOT_NEEDED;
     }
     Member leader =
         cluster.leaderMember().filter(m -> !m.name().equals(config.name())).orElse(null);
-    if (leader == null || !pg.needsRewind(leader)) {
+    if (leader == null) {
+      return HaInput.RewindCheck.NOT_NEEDED;
+    }
+    DivergenceCheck check = pg.checkDivergence(leader);
+    divergenceSuspected = check != DivergenceCheck.NOT_DIVERGED;
+    if (check != DivergenceCheck.DIVERGED) {
       return HaInput.RewindCheck.NOT_NEEDED;
     }
     return new HaInput.RewindCheck(true, pg.canRewind(dyn));

@@ -48,6 +48,9 @@ final class PlanExecutor {
 
     /** Closes the watchdog cleanly (magic close). */
     default void disableWatchdog() {}
+
+    /** PostgreSQL is being stopped now (published as state "stopping" until the plan ends). */
+    default void stopping() {}
   }
 
   /**
@@ -250,6 +253,7 @@ final class PlanExecutor {
       return pg.start(s.asPrimary(), s.follow(), dyn, s.timeoutSeconds());
     }
     if (effect instanceof Effect.Stop s) {
+      node.stopping();
       return pg.stop(s.mode(), s.checkpointFirst(), s.timeoutSeconds());
     }
     if (effect instanceof Effect.Checkpoint) {

@@ -173,6 +173,32 @@ final class Plans {
             + " data checksums); not starting PostgreSQL");
   }
 
+  /**
+   * A running standby whose timeline forked off the leader's (typically the old primary after a
+   * partition, back as a standby of nobody): streaming from the leader can never work, so
+   * PostgreSQL is stopped and the data directory rewound or removed, as for a stopped one ({@link
+   * #startReplica}). Without either, it keeps running and says why it cannot replicate.
+   */
+  static Plan rewindRunningReplica(HaInput in, Member leader) {
+    Plan stopped = startReplica(in, "starting as a secondary", leader);
+    if (stopped.steps().isEmpty()) {
+      return Plan.of(
+              Kind.FOLLOW,
+              "local timeline diverged from leader "
+                  + leader.name()
+                  + " and neither pg_rewind nor"
+                  + " remove_data_directory_on_diverged_timelines can be used; PostgreSQL keeps"
+                  + " running but cannot replicate")
+          .then(new Effect.Follow(leader));
+    }
+    return new Plan(stopped.kind(), List.of(), stopped.message(), stopped.role(), List.of())
+        .then(new Log("Local timeline diverged from leader " + leader.name()))
+        .then(
+            new Stop(StopMode.FAST, false, in.local().pgCtlTimeout()),
+            Plan.none("could not stop PostgreSQL to repair its diverged timeline; will retry"))
+        .thenAll(stopped);
+  }
+
   /** We hold the key and PostgreSQL is down: start it as primary, or give the key up. */
   static Plan startPrimary(HaInput in, String message) {
     return Plan.of(Kind.START_PRIMARY, message)

@@ -71,8 +71,12 @@ public interface Postgres {
    */
   void reconfigure(HagentConfig config, DynamicConfig dynamic);
 
-  /** Whether this data directory diverged from {@code leader}'s timeline and needs pg_rewind. */
-  boolean needsRewind(Member leader);
+  /**
+   * Whether this data directory diverged from {@code leader}'s timeline and needs pg_rewind. A
+   * running instance is asked for its replay timeline and position, a stopped one's pg_control is
+   * read.
+   */
+  DivergenceCheck checkDivergence(Member leader);
 
   /** Whether pg_rewind can be used (use_pg_rewind and wal_log_hints or data checksums). */
   boolean canRewind(DynamicConfig config);

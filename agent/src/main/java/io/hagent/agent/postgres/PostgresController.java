@@ -110,8 +110,8 @@ public final class PostgresController implements Postgres {
   }
 
   @Override
-  public boolean needsRewind(Member leader) {
-    return rewinder.needsRewind(leader);
+  public DivergenceCheck checkDivergence(Member leader) {
+    return rewinder.checkDivergence(leader);
   }
 
   @Override

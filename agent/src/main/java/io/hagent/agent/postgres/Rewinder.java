@@ -31,11 +31,11 @@ final class Rewinder {
     this.probe = probe;
   }
 
-  /** See {@link Postgres#needsRewind}. */
-  boolean needsRewind(Member leader) {
+  /** See {@link Postgres#checkDivergence}. */
+  DivergenceCheck checkDivergence(Member leader) {
     HostPort target = leader == null ? null : leader.hostPort();
     if (target == null || !"primary".equals(leader.role())) {
-      return false;
+      return DivergenceCheck.UNKNOWN;
     }
     int localTl;
     long localLsn;
@@ -43,16 +43,23 @@ final class Rewinder {
     Long checkpointEnd = null;
     if (pg.postmasterRunning()) {
       LocalState s = probe.probe();
-      if (!s.isReplica() || s.timeline() == null) {
-        return false;
+      Integer tl = s.isReplica() ? replayTimeline() : null;
+      if (tl == null && "streaming".equals(s.replicationState())) {
+        // Without a local replication connection (pg_hba), the timeline being streamed will do:
+        // a standby that streams at all is not past the leader's fork, and if it streams an older
+        // timeline the replay position still tells.
+        tl = s.timeline();
       }
-      localTl = s.timeline();
-      localLsn = s.replayLsn() == null ? 0 : s.replayLsn();
+      if (tl == null || s.replayLsn() == null) {
+        return DivergenceCheck.UNKNOWN;
+      }
+      localTl = tl;
+      localLsn = s.replayLsn();
       kind = Divergence.LocalKind.REPLICA;
     } else {
       ControlData cd = cleanControlData();
       if (cd == null) {
-        return false;
+        return DivergenceCheck.UNKNOWN;
       }
       if ("shut down".equals(cd.state())) {
         kind = Divergence.LocalKind.FORMER_PRIMARY;
@@ -73,7 +80,8 @@ final class Rewinder {
         new LocalConnection(target.host(), target.port(), pg.database(), repl, true)) {
       if (Boolean.TRUE.equals(
           remote.query("SELECT pg_catalog.pg_is_in_recovery() AS r").get(0).get("r"))) {
-        return false;
+        LOG.info("Leader is still in_recovery and therefore can't be used for rewind");
+        return DivergenceCheck.UNKNOWN;
       }
       int leaderTl =
           Integer.parseInt(String.valueOf(remote.query("IDENTIFY_SYSTEM").get(0).get("timeline")));
@@ -90,10 +98,29 @@ final class Rewinder {
           Lsn.format(localLsn),
           leaderTl,
           rewind ? "rewind needed" : "no rewind needed");
-      return rewind;
+      return rewind ? DivergenceCheck.DIVERGED : DivergenceCheck.NOT_DIVERGED;
     } catch (SQLException | RuntimeException e) {
       LOG.warn("Could not check the timeline of {}: {}", leader.name(), e.getMessage());
-      return false;
+      return DivergenceCheck.UNKNOWN;
+    }
+  }
+
+  /**
+   * The timeline a running standby replays on, from IDENTIFY_SYSTEM over a local replication
+   * connection (as Patroni asks it). SQL has no exact answer: the WAL receiver's timeline is absent
+   * or 0 while it is not streaming, and pg_control_checkpoint() lags behind the last restartpoint,
+   * either of which would make a healthy standby look diverged. Null if it cannot be asked.
+   */
+  private Integer replayTimeline() {
+    PostgresqlConfig section = pg.pg();
+    try (LocalConnection local =
+        new LocalConnection(
+            section.localHost(), section.port(), pg.database(), section.replication(), true)) {
+      return Integer.valueOf(String.valueOf(local.query("IDENTIFY_SYSTEM").get(0).get("timeline")));
+    } catch (SQLException | RuntimeException e) {
+      LOG.warn(
+          "Can not fetch the local timeline over a replication connection: {}", e.getMessage());
+      return null;
     }
   }
 

@@ -23,6 +23,8 @@ final class FakePostgres implements Postgres {
   volatile boolean stopOk = true;
   volatile boolean promoteOk = true;
   volatile boolean rewindOk = true;
+  volatile io.hagent.agent.postgres.DivergenceCheck divergence =
+      io.hagent.agent.postgres.DivergenceCheck.NOT_DIVERGED;
   volatile boolean cloneOk = true;
   volatile CountDownLatch holdStart;
 
@@ -96,9 +98,9 @@ final class FakePostgres implements Postgres {
   }
 
   @Override
-  public boolean needsRewind(Member leader) {
-    calls.add("needsRewind");
-    return false;
+  public io.hagent.agent.postgres.DivergenceCheck checkDivergence(Member leader) {
+    calls.add("checkDivergence");
+    return divergence;
   }
 
   @Override

@@ -33,6 +33,7 @@ class PlanExecutorTest {
   final LeaderLease lease = new LeaderLease(30);
   final List<Role> published = new CopyOnWriteArrayList<>();
   final AtomicInteger wakes = new AtomicInteger();
+  final List<Integer> stoppingAt = new CopyOnWriteArrayList<>();
   final BackgroundTask background = new BackgroundTask(wakes::incrementAndGet);
   final PlanExecutor executor =
       new PlanExecutor(
@@ -53,6 +54,12 @@ class PlanExecutorTest {
             @Override
             public void wake() {
               wakes.incrementAndGet();
+            }
+
+            @Override
+            public void stopping() {
+              // where in PostgreSQL's calls the "stopping" state was published
+              stoppingAt.add(pg.calls.size());
             }
           },
           background);
@@ -336,6 +343,28 @@ class PlanExecutorTest {
     assertFalse(refused.ok());
     assertEquals("PostgreSQL shutdown failed, leader key not removed.", refused.message());
     assertEquals(List.of(), dcs.calls, "the key stays while PostgreSQL may still accept writes");
+  }
+
+  @Test
+  void divergedStandbyIsPublishedStoppingThenStoppedRewoundAndStartedInTheBackground()
+      throws Exception {
+    Cluster led = HaDecisionTest.cluster("node2", null, 0, HaDecisionTest.N2_PRIMARY);
+    Plan plan =
+        HaDecision.decide(
+            input(led, HaDecisionTest.replica(100))
+                .withRewind(new HaInput.RewindCheck(true, true)));
+    PlanExecutor.Outcome o = executor.execute(plan, DynamicConfig.DEFAULTS);
+    assertTrue(o.inBackground(), "pg_rewind runs in the background");
+    waitIdle();
+    assertEquals(List.of("stop FAST", "rewind node2", "start replica of node2"), pg.calls);
+    assertEquals(List.of(0), stoppingAt, "'stopping' is published before the stop, once");
+    assertEquals(List.of(Role.REPLICA), published);
+
+    pg.calls.clear();
+    pg.stopOk = false;
+    PlanExecutor.Outcome refused = executor.execute(plan, DynamicConfig.DEFAULTS);
+    assertFalse(refused.ok());
+    assertEquals(List.of("stop FAST"), pg.calls, "no pg_rewind on a running PostgreSQL");
   }
 
   private void waitIdle() throws InterruptedException {

@@ -165,6 +165,37 @@ public final class ClusterFixture implements AutoCloseable {
     }
   }
 
+  /**
+   * Adds a node to the running cluster (named node{N+1}), its YAML passed through {@code editYaml}
+   * first, and starts its agent; close() stops it with the others. For a member that joins later,
+   * e.g. a replica built from a backup taken after the cluster started. Not for partitionable
+   * clusters.
+   */
+  public synchronized AgentNode addNode(
+      java.util.function.BinaryOperator<String> editYaml,
+      java.util.function.Function<String, Map<String, String>> envOf) {
+    if (!links.isEmpty()) {
+      throw new IllegalStateException("addNode is not for partitionable clusters");
+    }
+    String name = "node" + (nodes.size() + 1);
+    String etcdHosts =
+        String.join("\n  - ", etcdMembers.stream().map(EtcdProcess::hostPort).toList());
+    NodeConfig cfg =
+        new NodeConfig(
+            scope,
+            name,
+            baseDir.resolve(name),
+            Ports.free(),
+            Ports.free(),
+            etcdHosts,
+            spec,
+            credentials);
+    writeYaml(cfg, editYaml.apply(name, cfg.yaml()));
+    AgentNode node = new AgentNode(cfg, agentJar(), envOf.apply(name));
+    nodes.add(node);
+    return node.start();
+  }
+
   /** Writes the node's config file as AgentNode.start would (which keeps an existing one). */
   private static void writeYaml(NodeConfig cfg, String yaml) {
     try {

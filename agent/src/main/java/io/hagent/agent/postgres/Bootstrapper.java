@@ -201,11 +201,12 @@ final class Bootstrapper {
       throws IOException, SQLException, InterruptedException {
     Map<String, String> recovery = custom.recoveryConf();
     if (recovery != null) {
-      config.writeForRecovery(recovery, dynamic);
+      config.writeForRecovery(recovery, custom.keepExistingRecoveryConf(), dynamic);
       pg.files().setStandby(false);
       pg.files().setRecoverySignal(true);
     } else if (custom.keepExistingRecoveryConf()) {
-      config.writeForRecovery(Map.of(), dynamic); // recovery.signal / standby.signal stay
+      // recovery.signal / standby.signal and the restored recovery settings stay
+      config.writeForRecovery(Map.of(), true, dynamic);
     } else {
       config.write(true, null, dynamic);
       pg.files().setRecoverySignal(false);

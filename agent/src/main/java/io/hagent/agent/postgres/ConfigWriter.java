@@ -210,21 +210,29 @@ final class ConfigWriter {
 
   /**
    * Custom bootstrap: postgresql.conf as a primary's plus {@code recovery} (the method's
-   * recovery_conf, or nothing); the signal files are the caller's.
+   * recovery_conf, or nothing); the signal files are the caller's. With {@code
+   * keepExistingRecoveryConf} the restored recovery settings in postgresql.auto.conf stay for this
+   * recovery (Patroni's keep_existing_recovery_conf); they go with the next write.
    */
-  void writeForRecovery(Map<String, String> recovery, DynamicConfig dynamic) throws IOException {
-    writeFiles(true, recovery, dynamic, false);
+  void writeForRecovery(
+      Map<String, String> recovery, boolean keepExistingRecoveryConf, DynamicConfig dynamic)
+      throws IOException {
+    writeFiles(true, recovery, dynamic, false, !keepExistingRecoveryConf);
     following = null;
     writePgpass(null);
   }
 
   private void writeFiles(boolean asPrimary, Map<String, String> recovery, DynamicConfig dynamic)
       throws IOException {
-    writeFiles(asPrimary, recovery, dynamic, true);
+    writeFiles(asPrimary, recovery, dynamic, true, true);
   }
 
   private void writeFiles(
-      boolean asPrimary, Map<String, String> recovery, DynamicConfig dynamic, boolean signal)
+      boolean asPrimary,
+      Map<String, String> recovery,
+      DynamicConfig dynamic,
+      boolean signal,
+      boolean sanitizeAutoConf)
       throws IOException {
     ParameterBuilder.Effective effective =
         ParameterBuilder.build(
@@ -237,6 +245,12 @@ final class ConfigWriter {
     synchronousStandbyNames(parameters, dynamic, asPrimary);
     pg.files().writePostgresqlConf(parameters, recovery);
     written = java.util.Collections.unmodifiableSortedMap(parameters);
+    if (sanitizeAutoConf && pg.majorVersion() >= 12) {
+      List<String> removed = pg.files().sanitizeAutoConf();
+      if (!removed.isEmpty()) {
+        LOG.info("removed recovery parameters {} from postgresql.auto.conf", removed);
+      }
+    }
     List<String> hba = localOrDynamicHba(dynamic);
     if (hba != null) {
       pg.files().writeHba(hba);

@@ -42,9 +42,14 @@ public final class ProcessRunner {
    * Prefixes of the agent's own settings: PATRONI_* may hold passwords (PATRONI_SUPERUSER_PASSWORD,
    * PATRONI_CONFIGURATION with the whole file), and inherited PG* variables (PGPASSWORD, PGHOST,
    * PGSSLKEY...) would silently redirect or authenticate libpq tools differently from what the
-   * configuration says. A child gets only the PG* variables its caller sets on purpose.
+   * configuration says. A child gets only the PG* variables its caller sets on purpose. Except
+   * PGBACKREST_*: pgBackRest's own options (repository, cipher pass, S3 keys), which its
+   * archive-push and archive-get (run by PostgreSQL) and restore (a replica or bootstrap method)
+   * must see.
    */
   private static final List<String> SCRUBBED_PREFIXES = List.of("PATRONI_", "PG");
+
+  private static final String PGBACKREST_PREFIX = "PGBACKREST_";
 
   record Result(int exitCode, String output, boolean timedOut) {
     boolean ok() {
@@ -145,7 +150,9 @@ public final class ProcessRunner {
   }
 
   static boolean scrubbed(String name) {
-    return SYSTEMD.contains(name) || SCRUBBED_PREFIXES.stream().anyMatch(name::startsWith);
+    return SYSTEMD.contains(name)
+        || (SCRUBBED_PREFIXES.stream().anyMatch(name::startsWith)
+            && !name.startsWith(PGBACKREST_PREFIX));
   }
 
   /** The environment for tools whose output we parse: untranslated messages. */

@@ -34,17 +34,22 @@ class ProcessRunnerEnvironmentTest {
           Map.entry("PGHOST", "elsewhere"),
           Map.entry("PGSSLKEY", "/home/dba/.postgresql/other.key"),
           Map.entry("PGDATA", "/somewhere/else"),
+          Map.entry("PGBACKREST_CONFIG", "/etc/pgbackrest/main.conf"),
+          Map.entry("PGBACKREST_REPO1_CIPHER_PASS", "repo-key"),
           Map.entry("MALLOC_ARENA_MAX", "2"));
 
   @Test
-  void systemdVariablesSecretsAndLibpqSettingsAreNotInherited() {
+  void systemdVariablesSecretsAndLibpqSettingsAreNotInheritedButPgBackRestOptionsAre() {
     Map<String, String> env = ProcessRunner.childEnvironment(AGENT_ENV, Map.of());
     assertEquals(
         Map.of(
             "PATH", "/usr/bin:/bin",
             "LANG", "en_US.UTF-8",
             "HOME", "/var/lib/postgresql",
-            "MALLOC_ARENA_MAX", "2"),
+            "MALLOC_ARENA_MAX", "2",
+            // pgBackRest's options: archive-push/-get and restore run as the agent's children
+            "PGBACKREST_CONFIG", "/etc/pgbackrest/main.conf",
+            "PGBACKREST_REPO1_CIPHER_PASS", "repo-key"),
         env);
   }
 

@@ -93,6 +93,9 @@ public final class HaLoop {
   /** See {@link #rewindCheck}: a running standby must be checked against the leader's timeline. */
   private boolean divergenceSuspected;
 
+  /** The leader seen last cycle: a replica that follows a new one may hold WAL past its fork. */
+  private String lastLeaderName;
+
   /**
    * The role the loop intends to publish; what PostgreSQL reports overrides it (Role.published).
    */
@@ -657,6 +660,18 @@ public final class HaLoop {
       DynamicConfig dyn) {
     if (local.isPrimary()) {
       divergenceSuspected = true;
+    }
+    String leaderName =
+        cluster == null ? null : cluster.leaderMember().map(Member::name).orElse(null);
+    if (leaderName != null && !leaderName.equals(lastLeaderName)) {
+      // A failover: an asynchronous replica may have received WAL from the old leader that the
+      // new one never had. Such a standby keeps running but can never stream again ("new
+      // timeline forked off ... before current recovery point") until it is rewound, so it is
+      // checked like a demoted primary.
+      if (lastLeaderName != null && !leaderName.equals(config.name())) {
+        divergenceSuspected = true;
+      }
+      lastLeaderName = leaderName;
     }
     if (busy != null
         || paused

@@ -75,7 +75,8 @@ class DivergedStandbyDecisionTest {
                     Effect.Stop.class,
                     Effect.Rewind.class,
                     Effect.Log.class,
-                    Effect.Start.class)),
+                    Effect.Start.class,
+                    Effect.Callback.class)),
             new Case(
                 "diverged standby, no pg_rewind, remove_data_directory_on_diverged_timelines",
                 LED_BY_NODE2,
@@ -123,7 +124,10 @@ class DivergedStandbyDecisionTest {
     assertTrue(stop.onFailure().effects().isEmpty(), "no rewind after a failed stop");
     assertEquals(
         new Effect.Start(false, N2_PRIMARY, 60),
-        p.effects().get(p.effects().size() - 1),
-        "comes back as a standby of the leader");
+        p.effects().stream()
+            .filter(e -> e instanceof Effect.Start)
+            .reduce((a, b) -> b)
+            .orElse(null),
+        "comes back as a standby of the leader (then on_start reports it)");
   }
 }

@@ -1,6 +1,5 @@
 package io.hagent.common.config;
 
-import io.hagent.common.cluster.ClusterView;
 import io.hagent.common.cluster.Tags;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -99,11 +98,6 @@ public final class UnimplementedSettings {
               v -> !String.valueOf(v).trim().matches("0\\D*"),
               Kind.PLANNED,
               "the slot of a member whose key expired is dropped at once"),
-          new Rule(
-              "standby_cluster",
-              ClusterView::isStandbyCluster,
-              Kind.PLANNED,
-              "this cluster runs its own writable primary instead of following the remote one"),
           new Rule(
               "max_timelines_history",
               POSITIVE,

@@ -146,6 +146,11 @@ class StandbyClusterScenarioTest {
       AgentNode again = waitForStandbyLeader(b, standbyLeader);
       sql(source, "CREATE TABLE dc1_after_demote AS SELECT g FROM generate_series(1, 7) g");
       awaitRows(again, "dc1_after_demote", 7);
+      for (AgentNode n : b.nodes()) {
+        if (n != standbyLeader && n != again) {
+          awaitRows(n, "dc1_after_demote", 7); // its replica follows it onto the remote's timeline
+        }
+      }
     } catch (Throwable t) {
       if (primary != null) {
         System.err.println(primary.logTails(60));

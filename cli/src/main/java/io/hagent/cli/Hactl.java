@@ -44,7 +44,9 @@ import picocli.CommandLine.Option;
       RemoveCommand.class,
       FlushCommand.class,
       VersionCommand.class,
-      CompletionCommand.class
+      CompletionCommand.class,
+      PromoteClusterCommand.class,
+      DemoteClusterCommand.class
     })
 public final class Hactl implements Callable<Integer> {
   static final String VERSION = "0.1.0";

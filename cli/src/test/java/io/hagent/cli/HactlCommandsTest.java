@@ -147,6 +147,15 @@ class HactlCommandsTest {
   }
 
   @Test
+  void clusterModeCommandsCheckTheirInputBeforeChangingAnything() {
+    assertEquals(1, run("", "demote-cluster", "--force"));
+    assertEquals("Error: At least --host or --restore-command should be specified\n", err());
+    assertEquals(1, run("", "promote-cluster", "--force"));
+    assertTrue(err().endsWith("\nError: Cluster is not in the standby mode\n"), err());
+    assertEquals(List.of(), requests);
+  }
+
+  @Test
   void unknownOptionIsAUsageError() {
     assertEquals(2, run("", "list", "--bogus"));
     assertTrue(err().contains("Unknown option: '--bogus'"), err());

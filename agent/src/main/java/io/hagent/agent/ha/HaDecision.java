@@ -152,6 +152,13 @@ public final class HaDecision {
           .then(new Effect.Callback(CallbackAction.ON_START, Role.REPLICA))
           .then(new Log("bootstrapped from " + from));
     }
+    Member remote = StandbyLeader.remote(in);
+    if (remote != null
+        && cluster.isUnlocked()
+        && cluster.initialize() == null
+        && in.canBootstrap()) {
+      return StandbyLeader.bootstrap(in, remote);
+    }
     if (cluster.isUnlocked() && cluster.initialize() == null && in.canBootstrap()) {
       return Plan.of(Kind.BOOTSTRAP, "trying to bootstrap a new cluster")
           .withRole(Role.PRIMARY)
@@ -242,6 +249,10 @@ public final class HaDecision {
       }
       return Plan.none("postgres is not running");
     }
+    Member remote = StandbyLeader.remote(in);
+    if (holder && remote != null) {
+      return StandbyLeader.start(in, remote);
+    }
     if (holder) {
       if (stoppedAsPrimary(pg)) {
         // §5.7 step 1: primary_start_timeout 0 means "fail over at once rather than restart".
@@ -282,6 +293,10 @@ public final class HaDecision {
       }
       return Plan.none("not promoting because failed to update leader lock in DCS");
     }
+    Member remote = StandbyLeader.remote(in);
+    if (remote != null) {
+      return StandbyLeader.leader(in, remote);
+    }
     if (!pg.isPrimary()) {
       Failover f = cluster.failover();
       if (paused && f != null && in.me().equals(f.member())) {
@@ -317,13 +332,19 @@ public final class HaDecision {
       return Plans.demote(
           in,
           DemoteMode.IMMEDIATE_NOLOCK,
-          "demoting self because I do not have the lock and I was a leader");
+          StandbyLeader.remote(in) != null
+              ? "cannot be a real primary in a standby cluster"
+              : "demoting self because I do not have the lock and I was a leader");
     }
     Member leader = cluster.member(leaderName).orElse(null);
     if (leader != null && !paused && in.rewind().needed()) {
       return Plans.rewindRunningReplica(in, leader);
     }
-    Plan p = Plan.of(Kind.FOLLOW, noActionSecondary(in.me(), leaderName));
+    String message = noActionSecondary(in.me(), leaderName);
+    if (StandbyLeader.remote(in) != null) {
+      message = message.replace("following a leader", "following a standby leader");
+    }
+    Plan p = Plan.of(Kind.FOLLOW, message);
     return leader == null || paused ? p : p.then(new Follow(SlotPlanner.followTarget(in, leader)));
   }
 
@@ -355,10 +376,13 @@ public final class HaDecision {
                 .then(Plans.STOPPED_PRIMARY)
             : Plan.of(Kind.FOLLOW, "following new leader after trying and failing to obtain lock")
                 .then(new WakeLoop());
+    Member remote = StandbyLeader.remote(in);
     Plan won =
-        pg.isPrimary()
-            ? Plans.withWatchdog(in, Plan.of(kind, "acquired session lock as a leader"))
-            : Plans.promote(in, kind, "promoted self to leader by acquiring session lock");
+        remote != null
+            ? StandbyLeader.won(in, remote, kind)
+            : pg.isPrimary()
+                ? Plans.withWatchdog(in, Plan.of(kind, "acquired session lock as a leader"))
+                : Plans.promote(in, kind, "promoted self to leader by acquiring session lock");
     Plan p =
         new Plan(kind, List.of(), won.message(), won.role(), notes).then(new AcquireLeader(), lost);
     if (in.config().useSlots()) {

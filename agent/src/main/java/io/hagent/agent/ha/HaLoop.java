@@ -791,6 +791,8 @@ public final class HaLoop {
       dcs.touchMember(MemberData.build(config, local, Role.published(local, intended), paused));
       if (lease.isHeld(nanoTime.getAsLong()) && local.isPrimary()) {
         leaderDuties(local);
+      } else if (lease.isHeld(nanoTime.getAsLong()) && local.isReplica()) {
+        standbyLeaderDuties();
       } else if (local.running() && local.isReplica() && background.busyWith() == null) {
         slotKeeper.replicaCycle(lastCluster, dynamic, config.tagView());
       } else {
@@ -814,6 +816,18 @@ public final class HaLoop {
       if (!topology.equals(lastCluster.failsafe())) {
         dcs.setFailsafe(Json.write(topology));
       }
+    }
+  }
+
+  /**
+   * A standby leader keeps the slots of the members that stream from it, as a primary does
+   * (PostgreSQL creates physical slots on a standby too).
+   */
+  private void standbyLeaderDuties() {
+    if (dynamic.useSlots()
+        && lastCluster != null
+        && io.hagent.common.config.StandbyCluster.of(dynamic) != null) {
+      pg.syncReplicationSlots(Plans.memberSlots(config.name(), lastCluster));
     }
   }
 

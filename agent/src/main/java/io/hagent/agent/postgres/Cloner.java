@@ -4,6 +4,7 @@ import io.hagent.common.cluster.HostPort;
 import io.hagent.common.cluster.Member;
 import io.hagent.common.config.DynamicConfig;
 import io.hagent.common.config.PostgresqlConfig;
+import io.hagent.common.config.StandbyCluster;
 import io.hagent.common.util.ShellWords;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -54,7 +55,13 @@ final class Cloner {
             ConnInfo.dsn(
                 from, pg.database(), section.replication(), pg.pgpass(), pg.config().name());
       }
-      for (String method : ReplicaImaging.toTry(pg.config(), from != null)) {
+      // the standby leader is created with the standby_cluster section's methods (Patroni)
+      StandbyCluster remote = StandbyCluster.of(source);
+      List<String> methods =
+          remote != null && !remote.createReplicaMethods().isEmpty()
+              ? remote.createReplicaMethods()
+              : ReplicaImaging.toTry(pg.config(), from != null);
+      for (String method : methods) {
         if (Thread.currentThread().isInterrupted()) {
           break;
         }

@@ -7,6 +7,7 @@ import io.hagent.common.config.Credentials;
 import io.hagent.common.config.DynamicConfig;
 import io.hagent.common.config.HagentConfig;
 import io.hagent.common.config.PostgresqlConfig;
+import io.hagent.common.config.StandbyCluster;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -348,6 +349,11 @@ final class ConfigWriter {
             }
           });
     }
+    // a standby leader follows the remote side with the standby_cluster section's settings
+    StandbyCluster remote = StandbyCluster.of(follow);
+    if (remote != null) {
+      remote.recovery().forEach((k, v) -> out.put(k, ParameterBuilder.render(v)));
+    }
     // nostream: no streaming at all, the replica follows through restore_command only.
     boolean nostream = pg.config().tagView().nostream();
     HostPort leader = follow == null || nostream ? null : follow.hostPort();
@@ -361,7 +367,11 @@ final class ConfigWriter {
               pg.pgpass(),
               pg.config().name(),
               pg.majorVersion()));
-      if (dynamic.useSlots()) {
+      if (remote != null) {
+        if (remote.primarySlotName() != null) {
+          out.put("primary_slot_name", remote.primarySlotName());
+        }
+      } else if (dynamic.useSlots()) {
         out.put("primary_slot_name", SlotNames.slotName(pg.config().name()));
       }
     }

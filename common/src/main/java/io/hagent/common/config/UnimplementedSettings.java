@@ -1,6 +1,5 @@
 package io.hagent.common.config;
 
-import io.hagent.common.cluster.ClusterView;
 import io.hagent.common.cluster.Tags;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -67,11 +66,6 @@ public final class UnimplementedSettings {
               Kind.PLANNED,
               "a primary in synchronous mode that is slow to stop is not escalated to an"
                   + " immediate stop"),
-          new Rule(
-              "standby_cluster",
-              ClusterView::isStandbyCluster,
-              Kind.PLANNED,
-              "this cluster runs its own writable primary instead of following the remote one"),
           new Rule(
               "max_timelines_history",
               POSITIVE,

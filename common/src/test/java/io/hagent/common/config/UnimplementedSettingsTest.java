@@ -44,10 +44,7 @@ class UnimplementedSettingsTest {
                 + " synchronous mode that is slow to stop is not escalated to an immediate stop"),
         row("bootstrap:\n  dcs:\n    synchronous_mode: off\n    failsafe_mode: false\n"),
         row("bootstrap:\n  dcs:\n    failsafe_mode: true\n"),
-        row(
-            "bootstrap:\n  dcs:\n    standby_cluster:\n      host: 10.1.0.1\n      port: 5432\n",
-            "bootstrap.dcs.standby_cluster (host, port) is not implemented yet: this cluster runs"
-                + " its own writable primary instead of following the remote one"),
+        row("bootstrap:\n  dcs:\n    standby_cluster:\n      host: 10.1.0.1\n      port: 5432\n"),
         row(
             "bootstrap:\n  dcs:\n    slots:\n      debezium:\n        type: logical\n"
                 + "        database: app\n        plugin: pgoutput\n"

@@ -69,7 +69,7 @@ public final class Hactl implements Callable<Integer> {
           System.err,
           Clock.systemDefaultZone(),
           ConfigLoader::loadForCtl,
-          s -> new EtcdClusterStores(s.etcd(), s.namespace()),
+          s -> new EtcdClusterStores(s.etcd(), s.zookeeper(), s.namespace()),
           Ctl::defaultApi);
     }
   }

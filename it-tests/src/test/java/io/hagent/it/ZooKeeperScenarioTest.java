@@ -85,6 +85,11 @@ class ZooKeeperScenarioTest {
       assertTrue(list.contains(n.name()), list);
     }
     assertTrue(list.contains("Leader"), list);
+    // and through --dcs-url alone, which replaces the file's zookeeper section
+    String byUrl = hactl(c, "--dcs-url", "zookeeper://" + zk.hostPort() + "/service", "list").out();
+    for (AgentNode n : c.nodes()) {
+      assertTrue(byUrl.contains(n.name()), byUrl);
+    }
 
     // kill -9 of the leader: exactly one replica takes over once the session expires
     AgentNode old = leader;

@@ -14,7 +14,7 @@ import io.hagent.common.config.ConfigLoader;
 import io.hagent.common.config.DynamicConfig;
 import io.hagent.common.config.HagentConfig;
 import io.hagent.common.dcs.Dcs;
-import io.hagent.common.dcs.EtcdDcs;
+import io.hagent.common.dcs.DcsStores;
 import io.hagent.common.rest.RestClient;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -65,11 +65,16 @@ final class Agent {
     // Patroni warns when it adjusts ttl/loop_wait/retry_timeout; the loop warns on later changes
     initial.warnings().forEach(LOG::warn);
     Dcs dcs =
-        EtcdDcs.create(
-            config.etcd(), config.keys(), config.name(), initial.ttl(), initial.retryTimeout());
+        DcsStores.create(
+            config.etcd(),
+            config.zookeeper(),
+            config.keys(),
+            config.name(),
+            initial.ttl(),
+            initial.retryTimeout());
     SystemdNotify systemd = SystemdNotify.fromEnvironment();
     // `systemctl status` shows why the start takes long while etcd is unreachable
-    systemd.status("waiting for the DCS (etcd) before starting");
+    systemd.status("waiting for the DCS before starting");
     try {
       Cluster cluster = AgentStartupGuard.awaitCluster(dcs::readCluster, Thread::sleep);
       if (AgentStartupGuard.anotherNodeRuns(

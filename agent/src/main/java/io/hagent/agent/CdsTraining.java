@@ -12,7 +12,7 @@ import io.hagent.common.config.ConfigLoader;
 import io.hagent.common.config.DynamicConfig;
 import io.hagent.common.config.HagentConfig;
 import io.hagent.common.dcs.Dcs;
-import io.hagent.common.dcs.EtcdDcs;
+import io.hagent.common.dcs.DcsStores;
 import io.hagent.common.rest.RestClient;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -75,8 +75,13 @@ final class CdsTraining {
   private static void exercise(HagentConfig config) {
     DynamicConfig initial = DynamicConfig.from(config.bootstrap().dcs());
     Dcs dcs =
-        EtcdDcs.create(
-            config.etcd(), config.keys(), config.name(), initial.ttl(), initial.retryTimeout());
+        DcsStores.create(
+            config.etcd(),
+            config.zookeeper(),
+            config.keys(),
+            config.name(),
+            initial.ttl(),
+            initial.retryTimeout());
     HaLoop loop =
         HaLoop.create(
             config,

@@ -5,6 +5,8 @@ import io.hagent.common.config.CtlConfig;
 import io.hagent.common.config.EtcdConfig;
 import io.hagent.common.config.HagentConfig;
 import io.hagent.common.config.RestApiConfig;
+import io.hagent.common.config.ZooKeeperConfig;
+import java.util.Map;
 
 /**
  * What hactl takes from the configuration (§2.1): the default cluster, where the DCS is, how to
@@ -16,6 +18,7 @@ record CtlSettings(
     String scope,
     String namespace,
     EtcdConfig etcd,
+    ZooKeeperConfig zookeeper,
     String username,
     String password,
     String cacert,
@@ -31,9 +34,18 @@ record CtlSettings(
     RestApiConfig api = cfg == null ? null : cfg.restapi();
     String namespace = cfg == null ? null : cfg.namespace();
     EtcdConfig etcd = cfg == null ? null : cfg.etcd();
+    ZooKeeperConfig zookeeper = cfg == null ? null : cfg.zookeeper();
     if (dcsUrl != null && !dcsUrl.isBlank()) {
       DcsUrl url = DcsUrl.parse(dcsUrl);
-      etcd = new EtcdConfig(url.endpoints(), "http", null, null, null, null, null);
+      if (url.zookeeper()) {
+        etcd = null;
+        zookeeper =
+            new ZooKeeperConfig(
+                url.endpoints(), false, null, null, null, null, true, Map.of(), Map.of());
+      } else {
+        etcd = new EtcdConfig(url.endpoints(), "http", null, null, null, null, null);
+        zookeeper = null;
+      }
       if (url.namespace() != null) {
         namespace = url.namespace();
       }
@@ -50,6 +62,7 @@ record CtlSettings(
         cfg == null ? null : cfg.scope(),
         namespace,
         etcd,
+        zookeeper,
         user,
         pass,
         cacert,

@@ -5,12 +5,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code --dcs-url DCS://HOST:PORT/NAMESPACE} (§2.1). Only etcd and etcd3 are served (both over the
- * v3 API); a URL without scheme means etcd, whose default port is 2379.
+ * {@code --dcs-url DCS://HOST:PORT/NAMESPACE} (§2.1). etcd and etcd3 (both over the v3 API, default
+ * port 2379) and zookeeper (default port 2181) are served; a URL without scheme means etcd.
  *
+ * @param endpoints etcd: {@code http://host:port}; ZooKeeper: {@code host:port}
  * @param namespace the path as namespace, or null when the URL has none
+ * @param zookeeper the URL names a ZooKeeper ensemble
  */
-record DcsUrl(List<String> endpoints, String namespace) {
+record DcsUrl(List<String> endpoints, String namespace, boolean zookeeper) {
 
   static DcsUrl parse(String url) {
     String text = url.trim();
@@ -20,11 +22,13 @@ record DcsUrl(List<String> endpoints, String namespace) {
       scheme = text.substring(0, sep);
       text = text.substring(sep + 3);
     }
+    boolean zookeeper = scheme.equals("zookeeper");
+    int defaultPort = zookeeper ? 2181 : 2379;
     switch (scheme) {
-      case "", "etcd", "etcd3" -> {}
-      case "consul", "zookeeper", "exhibitor", "kubernetes", "raft" ->
+      case "", "etcd", "etcd3", "zookeeper" -> {}
+      case "consul", "exhibitor", "kubernetes", "raft" ->
           throw new CtlException(
-              "Unsupported dcs scheme: " + scheme + " (hactl speaks etcd v3 only)");
+              "Unsupported dcs scheme: " + scheme + " (hactl speaks etcd v3 and zookeeper)");
       default -> throw new CtlException("Unknown dcs scheme: " + scheme);
     }
     // Several hosts are allowed (etcd3://h1:2379,h2:2379/service), so no java.net.URI here.
@@ -38,18 +42,18 @@ record DcsUrl(List<String> endpoints, String namespace) {
       }
       HostPort hp;
       try {
-        hp = HostPort.parse(part.trim(), 2379);
+        hp = HostPort.parse(part.trim(), defaultPort);
       } catch (RuntimeException e) {
         throw new CtlException("Invalid dcs url: " + url);
       }
       if (hp.host().isEmpty()) {
         hp = new HostPort("localhost", hp.port());
       }
-      endpoints.add("http://" + hp);
+      endpoints.add((zookeeper ? "" : "http://") + hp);
     }
     if (endpoints.isEmpty()) {
-      endpoints.add("http://localhost:2379");
+      endpoints.add(zookeeper ? "localhost:2181" : "http://localhost:2379");
     }
-    return new DcsUrl(List.copyOf(endpoints), path.isEmpty() ? null : "/" + path);
+    return new DcsUrl(List.copyOf(endpoints), path.isEmpty() ? null : "/" + path, zookeeper);
   }
 }

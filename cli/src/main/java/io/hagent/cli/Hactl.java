@@ -71,7 +71,7 @@ public final class Hactl implements Callable<Integer> {
           System.err,
           Clock.systemDefaultZone(),
           ConfigLoader::loadForCtl,
-          s -> new EtcdClusterStores(s.etcd(), s.namespace()),
+          s -> new EtcdClusterStores(s.etcd(), s.zookeeper(), s.namespace()),
           Ctl::defaultApi);
     }
   }
@@ -159,18 +159,23 @@ public final class Hactl implements Callable<Integer> {
               + " not existing or no read rights. Check the -c/--config-file parameter");
     }
     String url = dcsUrl != null ? dcsUrl : env.get("DCS_URL");
-    Map<String, String> loadEnv = env;
-    if (url != null) {
-      // --dcs-url replaces the file's DCS section; with no file at all there is none, which
-      // the loader would report as missing.
-      loadEnv = new java.util.HashMap<>(env);
-      loadEnv.putIfAbsent("PATRONI_ETCD3_HOSTS", "localhost:2379");
-    }
     HagentConfig config;
     try {
-      config = environment.config().load(path, loadEnv);
+      config = environment.config().load(path, env);
     } catch (ConfigException e) {
-      throw new CtlException(e.getMessage());
+      if (url == null) {
+        throw new CtlException(e.getMessage());
+      }
+      // --dcs-url replaces the file's DCS section; without a file (or a file without one) there
+      // is none, which the loader reports as missing: load again with a placeholder (not when the
+      // file has one: an etcd placeholder next to a zookeeper section would be a conflict).
+      Map<String, String> loadEnv = new java.util.HashMap<>(env);
+      loadEnv.putIfAbsent("PATRONI_ETCD3_HOSTS", "localhost:2379");
+      try {
+        config = environment.config().load(path, loadEnv);
+      } catch (ConfigException again) {
+        throw new CtlException(again.getMessage());
+      }
     }
     return CtlSettings.from(config, url, insecure);
   }

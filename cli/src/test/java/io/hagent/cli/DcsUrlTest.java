@@ -3,6 +3,7 @@ package io.hagent.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -30,10 +31,19 @@ class DcsUrlTest {
   }
 
   @Test
+  void zookeeperUrlNamesTheEnsemble() {
+    DcsUrl url = DcsUrl.parse("zookeeper://z1:2182,z2/service");
+    assertTrue(url.zookeeper());
+    assertEquals(java.util.List.of("z1:2182", "z2:2181"), url.endpoints());
+    assertEquals("/service", url.namespace());
+    assertEquals(java.util.List.of("localhost:2181"), DcsUrl.parse("zookeeper://").endpoints());
+  }
+
+  @Test
   void otherDcsAndGarbageAreOneClearError() {
     assertEquals(
-        "Unsupported dcs scheme: zookeeper (hactl speaks etcd v3 only)",
-        assertThrows(CtlException.class, () -> DcsUrl.parse("zookeeper://z:2181")).getMessage());
+        "Unsupported dcs scheme: consul (hactl speaks etcd v3 and zookeeper)",
+        assertThrows(CtlException.class, () -> DcsUrl.parse("consul://c:8500")).getMessage());
     assertEquals(
         "Invalid dcs url: etcd3://host:notaport",
         assertThrows(CtlException.class, () -> DcsUrl.parse("etcd3://host:notaport")).getMessage());

@@ -309,7 +309,14 @@ public final class ClusterFixture implements AutoCloseable {
 
   /** The member name stored in the DCS leader key, if any. */
   public Optional<String> leaderName() {
-    return kv().get(dcsPrefix() + "leader");
+    return leaderSource != null ? leaderSource.get() : kv().get(dcsPrefix() + "leader");
+  }
+
+  /** Where {@link #leaderName()} reads when the agents run on another store (ZooKeeper). */
+  private volatile java.util.function.Supplier<Optional<String>> leaderSource;
+
+  public void useLeaderSource(java.util.function.Supplier<Optional<String>> source) {
+    this.leaderSource = source;
   }
 
   /** A client of an etcd member that is not frozen (with one member: that member). */

@@ -43,7 +43,14 @@ public final class LogSetup {
 
   /** Libraries that are chatty at INFO; kept at WARN unless {@code log.loggers} names them. */
   static final List<String> NOISY =
-      List.of("io.grpc", "io.netty", "io.etcd", "io.vertx", "org.eclipse.jetty", "io.javalin");
+      List.of(
+          "io.grpc",
+          "io.netty",
+          "io.etcd",
+          "io.vertx",
+          "org.eclipse.jetty",
+          "io.javalin",
+          "org.apache.zookeeper");
 
   /** jetcd's per-call loggers (KVImpl, LeaseImpl, ...). */
   static final String JETCD_CALLS = "io.etcd.jetcd.impl";

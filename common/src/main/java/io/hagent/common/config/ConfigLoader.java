@@ -169,6 +169,12 @@ public final class ConfigLoader {
     RestApiConfig restapi = AgentSectionsParser.restapi(root);
     CtlConfig ctl = AgentSectionsParser.ctl(root);
     EtcdConfig etcd = EtcdSectionParser.parse(tree, problems);
+    if (etcd == null
+        && tree.get("zookeeper") != null
+        && !tree.containsKey("etcd")
+        && !tree.containsKey("etcd3")) {
+      ZooKeeperSectionParser.parse(tree, problems); // its problems now; the value: zookeeper()
+    }
     BootstrapConfig bootstrap = BootstrapSectionParser.parse(root);
     String home = env.getOrDefault("HOME", System.getProperty("user.home"));
     PostgresqlConfig postgresql = PostgresqlSectionParser.parse(root, home);

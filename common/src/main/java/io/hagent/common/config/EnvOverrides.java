@@ -83,7 +83,7 @@ final class EnvOverrides {
 
   /** DCS sections hagent does not implement: any variable of theirs selects them, as in Patroni. */
   private static final List<String> OTHER_DCS =
-      List.of("consul", "zookeeper", "exhibitor", "kubernetes", "raft");
+      List.of("consul", "exhibitor", "kubernetes", "raft");
 
   static Map<String, Object> from(Map<String, String> env, Problems problems) {
     Map<String, Object> tree = new LinkedHashMap<>();
@@ -123,6 +123,7 @@ final class EnvOverrides {
     }
     section(tree, env, "etcd", ETCD_KEYS, problems);
     section(tree, env, "etcd3", ETCD_KEYS, problems);
+    section(tree, env, "zookeeper", ZooKeeperSectionParser.KEYS, problems);
     for (String dcs : OTHER_DCS) {
       String prefix = P + dcs.toUpperCase(Locale.ROOT) + "_";
       env.forEach(

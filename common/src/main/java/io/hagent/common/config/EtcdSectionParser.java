@@ -7,8 +7,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Picks the DCS section (§3.3). hagent speaks etcd v3 only, so {@code etcd:} and {@code etcd3:} are
- * equivalent; other Patroni DCS types are refused with one clear message.
+ * Picks the DCS section (§3.3). {@code etcd:} and {@code etcd3:} are equivalent (both served over
+ * the v3 API); {@code zookeeper:} is parsed by {@link ZooKeeperSectionParser}; a file naming both
+ * an etcd section and {@code zookeeper:} is an error, since hagent would not know which store holds
+ * the cluster. Other Patroni DCS types are refused with one clear message.
  */
 final class EtcdSectionParser {
   private EtcdSectionParser() {}
@@ -20,19 +22,37 @@ final class EtcdSectionParser {
           "consul", "Consul",
           "exhibitor", "Exhibitor",
           "kubernetes", "Kubernetes",
-          "raft", "Raft",
-          "zookeeper", "ZooKeeper");
+          "raft", "Raft");
 
   static final Set<String> SECTION_NAMES =
       Set.of("etcd", "etcd3", "consul", "exhibitor", "kubernetes", "raft", "zookeeper");
 
   private static final int DEFAULT_PORT = 2379;
 
-  /** Null (with a problem recorded) when there is no usable etcd section. */
+  /**
+   * Null when there is no usable etcd section: with a problem recorded, unless a lone {@code
+   * zookeeper:} section names the store instead.
+   */
   static EtcdConfig parse(Map<String, Object> root, Problems problems) {
     Section top = new Section("", root, problems);
     boolean hasEtcd = root.containsKey("etcd");
     boolean hasEtcd3 = root.containsKey("etcd3");
+    boolean hasZooKeeper = root.containsKey("zookeeper");
+    if ((hasEtcd || hasEtcd3) && hasZooKeeper) {
+      String etcdName = hasEtcd3 ? "etcd3" : "etcd";
+      problems.add(
+          "zookeeper",
+          "both "
+              + etcdName
+              + ": and zookeeper: are configured; hagent keeps the cluster in one store: remove"
+              + " one of them (the file or a PATRONI_"
+              + etcdName.toUpperCase(java.util.Locale.ROOT)
+              + "_* / PATRONI_ZOOKEEPER_* variable may have added it)");
+      return null;
+    }
+    if (!hasEtcd && !hasEtcd3 && hasZooKeeper) {
+      return null;
+    }
     if (!hasEtcd && !hasEtcd3) {
       boolean reported = false;
       for (String name : SECTION_NAMES.stream().sorted().toList()) {
@@ -41,13 +61,15 @@ final class EtcdSectionParser {
               name,
               UNSUPPORTED.get(name)
                   + " is not supported yet (hagent supports etcd v3 through the etcd: or etcd3:"
-                  + " section)");
+                  + " section, and ZooKeeper through zookeeper:)");
           reported = true;
         }
       }
       if (!reported) {
         problems.add(
-            "etcd3", "required: hagent needs an etcd: or etcd3: section (or PATRONI_ETCD3_HOSTS)");
+            "etcd3",
+            "required: hagent needs an etcd: or etcd3: section (or PATRONI_ETCD3_HOSTS), or a"
+                + " zookeeper: section");
       }
       return null;
     }

@@ -24,6 +24,18 @@ public record HagentConfig(
     LogConfig log,
     Map<String, Object> raw) {
 
+  /**
+   * The {@code zookeeper:} section when it names the cluster store (no etcd section), else null.
+   * Derived from {@link #raw} (already validated by {@link ConfigLoader}) so that the record keeps
+   * its shape.
+   */
+  public ZooKeeperConfig zookeeper() {
+    if (etcd != null || raw == null || !(raw.get("zookeeper") instanceof Map<?, ?>)) {
+      return null;
+    }
+    return ZooKeeperSectionParser.parse(raw, new Problems());
+  }
+
   public KeyLayout keys() {
     return new KeyLayout(namespace, scope);
   }

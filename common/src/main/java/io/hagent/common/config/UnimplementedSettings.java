@@ -150,7 +150,7 @@ public final class UnimplementedSettings {
 
   /** Other DCS sections, unused when an etcd section is present. */
   private static final List<String> OTHER_DCS =
-      List.of("consul", "exhibitor", "kubernetes", "raft", "zookeeper");
+      List.of("consul", "exhibitor", "kubernetes", "raft");
 
   /**
    * Warnings for a local configuration tree: its own settings, {@code bootstrap.dcs}, dynamic keys

@@ -57,6 +57,7 @@ final class DcsRetry {
     }
   }
 
+  private final String store;
   private final String server;
   private final LongSupplier clock;
   private final Sleeper sleeper;
@@ -65,6 +66,15 @@ final class DcsRetry {
    * @param server the configured endpoints, for the log
    */
   DcsRetry(String server, LongSupplier clock, Sleeper sleeper) {
+    this("etcd", server, clock, sleeper);
+  }
+
+  /**
+   * @param store the store's name, the prefix of every message ("etcd", "zookeeper")
+   * @param server the configured endpoints, for the log
+   */
+  DcsRetry(String store, String server, LongSupplier clock, Sleeper sleeper) {
+    this.store = store;
     this.server = server;
     this.clock = clock;
     this.sleeper = sleeper;
@@ -115,7 +125,8 @@ final class DcsRetry {
         if (left < LAST_ATTEMPT_NANOS) {
           LOG.warn("Retry got exception: {}", e.getMessage());
           throw new DcsException(
-              "etcd: "
+              store
+                  + ": "
                   + operation
                   + ": exceeded retry deadline of "
                   + retryTimeoutSeconds
@@ -123,7 +134,7 @@ final class DcsRetry {
                   + failed
                   + (failed == 1 ? " attempt" : " attempts")
                   + " ("
-                  + stripPrefix(e.getMessage())
+                  + stripPrefix(store, e.getMessage())
                   + ")",
               e);
         }
@@ -132,14 +143,17 @@ final class DcsRetry {
           sleeper.sleep(Math.min(pause, left - LAST_ATTEMPT_NANOS));
         } catch (InterruptedException ie) {
           Thread.currentThread().interrupt();
-          throw new DcsException("etcd: interrupted", ie);
+          throw new DcsException(store + ": interrupted", ie);
         }
         pause = Math.min(MAX_PAUSE_NANOS, pause * 2);
       }
     }
   }
 
-  private static String stripPrefix(String message) {
-    return message != null && message.startsWith("etcd: ") ? message.substring(6) : message;
+  private static String stripPrefix(String store, String message) {
+    String prefix = store + ": ";
+    return message != null && message.startsWith(prefix)
+        ? message.substring(prefix.length())
+        : message;
   }
 }

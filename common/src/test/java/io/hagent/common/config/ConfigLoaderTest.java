@@ -114,18 +114,76 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void zookeeperSeedIsRefusedWithOneClearMessage() throws Exception {
-    ConfigException e =
-        assertThrows(
-            ConfigException.class,
-            () -> ConfigLoader.load(seed("seed-003-postgres0-zookeeper.yml"), HOME));
-    assertEquals(
-        List.of(
-            "zookeeper: ZooKeeper is not supported yet (hagent supports etcd v3 through the etcd:"
-                + " or etcd3: section)"),
-        e.problems());
-    assertFalse(e.getMessage().contains("Exception"));
-    assertFalse(e.getMessage().contains("\tat "));
+  void zookeeperSeedLoadsWithZooKeeperAsTheStore() throws Exception {
+    HagentConfig c = ConfigLoader.load(seed("seed-003-postgres0-zookeeper.yml"), HOME);
+    assertNull(c.etcd());
+    assertEquals(List.of("zoo:2181"), c.zookeeper().hosts());
+    assertFalse(c.zookeeper().useSsl());
+    assertTrue(c.zookeeper().verify());
+  }
+
+  @Test
+  void zookeeperSectionAsPatroniReadsIt() throws Exception {
+    String yaml =
+        MINIMAL.replace(
+            "etcd3:\n  hosts: 10.0.0.5:2379",
+            """
+            zookeeper:
+              hosts: z1:2181, z2
+              use_ssl: true
+              cacert: /etc/zk/ca.pem
+              cert: /etc/zk/client.pem
+              key: /etc/zk/client.key
+              key_password: secret
+              verify: false
+              set_acls:
+                CN=admin: [ALL]
+                CN=reader: [READ, create]
+              auth_data:
+                digest: user:pw""");
+    HagentConfig c = ConfigLoader.load(write("patroni.yml", yaml), HOME);
+    ZooKeeperConfig z = c.zookeeper();
+    assertEquals(List.of("z1:2181", "z2:2181"), z.hosts());
+    assertEquals("z1:2181,z2:2181", z.connectString());
+    assertTrue(z.useSsl());
+    assertFalse(z.verify());
+    assertEquals("/etc/zk/ca.pem", z.cacert());
+    assertEquals("secret", z.keyPassword());
+    assertEquals(List.of("READ", "CREATE"), z.setAcls().get("CN=reader"));
+    assertEquals(Map.of("digest", "user:pw"), z.authData());
+    assertFalse(z.toString().contains("secret"));
+  }
+
+  @Test
+  void zookeeperFromTheEnvironment() throws Exception {
+    String yaml = MINIMAL.replace("etcd3:\n  hosts: 10.0.0.5:2379\n", "");
+    Map<String, String> env =
+        Map.of(
+            "HOME", "/home/hagent",
+            "PATRONI_ZOOKEEPER_HOSTS", "'z1:2181','z2:2182'",
+            "PATRONI_ZOOKEEPER_USE_SSL", "false");
+    HagentConfig c = ConfigLoader.load(write("patroni.yml", yaml), env);
+    assertEquals(List.of("z1:2181", "z2:2182"), c.zookeeper().hosts());
+  }
+
+  @Test
+  void etcdAndZookeeperTogetherIsAnErrorNamingBoth() throws Exception {
+    List<String> p = problems(MINIMAL + "zookeeper:\n  hosts: [z1:2181]\n", HOME);
+    assertEquals(1, p.size(), p.toString());
+    assertTrue(p.get(0).contains("etcd3:") && p.get(0).contains("zookeeper:"), p.get(0));
+  }
+
+  @Test
+  void zookeeperProblemsAreReportedByPath() throws Exception {
+    String yaml =
+        MINIMAL.replace(
+            "etcd3:\n  hosts: 10.0.0.5:2379",
+            "zookeeper:\n  hosts: [z1:2181, 'bad host']\n  set_acls:\n    CN=x: [FLY]\n  port: 1");
+    List<String> p = problems(yaml, HOME);
+    assertEquals(3, p.size(), p.toString());
+    assertTrue(p.stream().anyMatch(s -> s.startsWith("zookeeper.hosts.1:")), p.toString());
+    assertTrue(p.stream().anyMatch(s -> s.startsWith("zookeeper.set_acls.CN=x:")), p.toString());
+    assertTrue(p.stream().anyMatch(s -> s.startsWith("zookeeper.port")), p.toString());
   }
 
   @ParameterizedTest
@@ -138,7 +196,7 @@ class ConfigLoaderTest {
                 + ": "
                 + display
                 + " is not supported yet (hagent supports etcd v3 through the etcd: or etcd3:"
-                + " section)"),
+                + " section, and ZooKeeper through zookeeper:)"),
         problems(yaml, HOME));
   }
 

@@ -181,8 +181,8 @@ class UnimplementedSettingsTest {
         List.of(), ConfigLoader.loadWithWarnings(seed("seed-000-node-1.yml"), ENV).warnings());
     assertEquals(
         List.of(), ConfigLoader.loadWithWarnings(seed("seed-004-node1.yml"), ENV).warnings());
-    // The ZooKeeper seed, pointed at etcd from the environment as a migration would.
-    Map<String, String> env = Map.of("HOME", "/home/hagent", "PATRONI_ETCD3_HOSTS", "etcd:2379");
+    // The ZooKeeper seed, on ZooKeeper as written.
+    Map<String, String> env = Map.of("HOME", "/home/hagent");
     List<String> got =
         ConfigLoader.loadWithWarnings(seed("seed-003-postgres0-zookeeper.yml"), env).warnings();
     assertEquals(
@@ -191,8 +191,7 @@ class UnimplementedSettingsTest {
                 + " postgresql: to have it written",
             "postgresql.parameters.wal_keep_segments: 64 is ignored here, as by Patroni: set it in"
                 + " the dynamic configuration (bootstrap.dcs.postgresql.parameters, hactl"
-                + " edit-config)",
-            "zookeeper (hosts) has no effect in hagent: hagent uses the etcd3/etcd section only"),
+                + " edit-config)"),
         got);
   }
 }

@@ -1,10 +1,14 @@
 package io.hagent.it.chaos;
 
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.Ports;
 import io.hagent.it.Credentials;
 import java.io.IOException;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.Map;
 import java.util.Properties;
 import org.testcontainers.containers.Container;
 import org.testcontainers.containers.GenericContainer;
@@ -21,6 +25,9 @@ public final class ChaosNode {
   private final String name;
   private final GenericContainer<?> container;
   private final Credentials credentials;
+  // the host ports Docker maps; a container started again after a kill gets new ones
+  private volatile int pgHostPort = -1;
+  private volatile int restHostPort = -1;
 
   ChaosNode(String name, GenericContainer<?> container, Credentials credentials) {
     this.name = name;
@@ -42,15 +49,34 @@ public final class ChaosNode {
 
   /** JDBC URL through the port Docker maps on the host (never a hard-coded localhost). */
   public String jdbcUrl() {
-    return "jdbc:postgresql://"
-        + container.getHost()
-        + ":"
-        + container.getMappedPort(PG_PORT)
-        + "/postgres";
+    return "jdbc:postgresql://" + container.getHost() + ":" + pgHostPort() + "/postgres";
+  }
+
+  private int pgHostPort() {
+    if (pgHostPort < 0) {
+      pgHostPort = container.getMappedPort(PG_PORT);
+    }
+    return pgHostPort;
   }
 
   public String restUrl() {
-    return "http://" + container.getHost() + ":" + container.getMappedPort(REST_PORT);
+    if (restHostPort < 0) {
+      restHostPort = container.getMappedPort(REST_PORT);
+    }
+    return "http://" + container.getHost() + ":" + restHostPort;
+  }
+
+  /** Reads the mapped ports again from Docker (after the container was killed and started). */
+  void refreshPorts(DockerClient docker) {
+    Map<ExposedPort, Ports.Binding[]> bindings =
+        docker
+            .inspectContainerCmd(containerId())
+            .exec()
+            .getNetworkSettings()
+            .getPorts()
+            .getBindings();
+    pgHostPort = Integer.parseInt(bindings.get(ExposedPort.tcp(PG_PORT))[0].getHostPortSpec());
+    restHostPort = Integer.parseInt(bindings.get(ExposedPort.tcp(REST_PORT))[0].getHostPortSpec());
   }
 
   public Properties connectionProperties(int connectTimeoutSec, int socketTimeoutSec) {

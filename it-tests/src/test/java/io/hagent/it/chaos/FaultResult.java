@@ -12,12 +12,14 @@ package io.hagent.it.chaos;
  *     recovery" to the readers
  * @param unavailableMillis the longest time without an acknowledged write through HAProxy from the
  *     last ack before the fault on
- * @param convergeMillis from the fault to one writable node with every other node streaming from
- *     it; -1 when that did not happen within the deadline
+ * @param heldSeconds how long the fault lasted before it was healed (0: an instant fault)
+ * @param convergeMillis from the heal (the fault itself for an instant fault) to one writable node
+ *     with every other node streaming from it; -1 when that did not happen within the deadline
  */
 public record FaultResult(
     String fault,
     int round,
+    long heldSeconds,
     String oldLeader,
     String finalLeader,
     int promotions,
@@ -34,14 +36,15 @@ public record FaultResult(
   }
 
   static String header() {
-    return "| fault | round | leader before → after | promotions | acked | lost | acked by old primary after promotion (commits / ms) | old primary writable after promotion (ms) | write unavailability via HAProxy (ms) | converged after (ms) | without manual action |\n"
-        + "|---|---|---|---|---|---|---|---|---|---|---|";
+    return "| fault | held (s) | round | leader before → after | promotions | acked | lost | acked by old primary after promotion (commits / ms) | old primary writable after promotion (ms) | write unavailability via HAProxy (ms) | converged after the heal (ms) | without manual action |\n"
+        + "|---|---|---|---|---|---|---|---|---|---|---|---|";
   }
 
   String row() {
-    return "| %s | %d | %s → %s | %d | %d | %d | %d / %d | %d | %d | %s | %s |"
+    return "| %s | %d | %d | %s → %s | %d | %d | %d | %d / %d | %d | %d | %s | %s |"
         .formatted(
             fault,
+            heldSeconds,
             round,
             oldLeader,
             finalLeader,

@@ -1,6 +1,9 @@
 package io.hagent.it.chaos;
 
 import io.hagent.it.CommitRecorder;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -15,11 +18,12 @@ import java.util.Optional;
 /**
  * One fault, start to end: the workload (writers through HAProxy, one direct writer per node, the
  * {@link RoleObserver} readers) runs, the nemesis hits the leader, is healed, the cluster is given
- * {@link #CONVERGE_DEADLINE} to come back by itself, and the checker compares what clients were
- * told with what the final primary holds.
+ * {@link #CONVERGE_DEADLINE} after the heal to come back by itself, and the checker compares what
+ * clients were told with what the final primary holds.
  */
 final class FaultRound {
-  static final Duration CONVERGE_DEADLINE = Duration.ofSeconds(180);
+  static final Duration CONVERGE_DEADLINE =
+      Duration.ofSeconds(Integer.getInteger("chaos.convergeSeconds", 180));
   private static final Duration WARMUP = Duration.ofSeconds(5);
   private static final Duration AFTERMATH = Duration.ofSeconds(3);
 
@@ -62,19 +66,21 @@ final class FaultRound {
       Nemesis.Heal heal = nemesis.inject(cluster, leader);
       sleep(nemesis.hold(cluster));
       heal.heal();
+      long healNanos = System.nanoTime();
 
-      long deadline = faultNanos + CONVERGE_DEADLINE.toNanos();
+      long deadline = healNanos + CONVERGE_DEADLINE.toNanos();
       Optional<Converged> end = Optional.empty();
       while (end.isEmpty() && System.nanoTime() < deadline) {
         sleep(Duration.ofMillis(500));
         end = converged();
       }
-      long convergeMillis = end.isPresent() ? (System.nanoTime() - faultNanos) / 1_000_000L : -1;
+      long convergeMillis = end.isPresent() ? (System.nanoTime() - healNanos) / 1_000_000L : -1;
       sleep(AFTERMATH);
       all.forEach(CommitRecorder::close);
       observer.close();
       long endNanos = System.nanoTime();
 
+      saveLogs(tablePrefix);
       ChaosNode finalPrimary = end.map(Converged::primary).orElse(null);
       int acked = all.stream().mapToInt(CommitRecorder::ackCount).sum();
       int lost = -1;
@@ -121,6 +127,7 @@ final class FaultRound {
       return new FaultResult(
           nemesis.label(),
           round,
+          nemesis.hold(cluster).toSeconds(),
           leader.name(),
           finalPrimary == null ? "?" : finalPrimary.name(),
           promotions.size(),
@@ -133,6 +140,23 @@ final class FaultRound {
           convergeMillis);
     } finally {
       all.forEach(CommitRecorder::close);
+    }
+  }
+
+  /** Every node's container output (supervisor, agent) and PostgreSQL log to target/chaos-logs/. */
+  private void saveLogs(String prefix) {
+    Path dir = Path.of("target", "chaos-logs");
+    for (ChaosNode n : cluster.nodes()) {
+      try {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve(prefix + "-" + n.name() + ".log"), n.container().getLogs());
+        // PostgreSQL's own log, where the agent of this build sends it (stderr of the postmaster)
+        Files.writeString(
+            dir.resolve(prefix + "-" + n.name() + "-postgres.log"),
+            n.sh("tail -c 300000 /var/lib/hagent/data.log 2>/dev/null || true"));
+      } catch (IOException | RuntimeException e) {
+        System.err.println("chaos: could not save the logs of " + n.name() + ": " + e);
+      }
     }
   }
 

@@ -37,6 +37,25 @@ public enum Nemesis {
       return () -> {};
     }
   },
+  /**
+   * The leader's whole host gone: its container killed (SIGKILL to every process), started again
+   * after ttl + 10 s with its data directory as it was, as a machine that crashed and rebooted.
+   */
+  KILL_HOST("kill-host") {
+    @Override
+    Duration hold(ChaosCluster cluster) {
+      return Duration.ofSeconds(cluster.timings().ttl() + 10L);
+    }
+
+    @Override
+    Heal inject(ChaosCluster cluster, ChaosNode leader) {
+      cluster.docker().killContainerCmd(leader.containerId()).exec();
+      return () -> {
+        cluster.docker().startContainerCmd(leader.containerId()).exec();
+        leader.refreshPorts(cluster.docker());
+      };
+    }
+  },
   /** The leader's container frozen (docker pause) for ttl + 10 s, then resumed. */
   PAUSE("pause") {
     @Override

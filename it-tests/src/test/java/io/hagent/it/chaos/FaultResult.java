@@ -4,7 +4,8 @@ package io.hagent.it.chaos;
  * What the checker found for one fault in one round.
  *
  * @param acked acknowledged commits (through HAProxy and directly to the nodes) during the round
- * @param lost acknowledged commits missing on the final primary
+ * @param lost acknowledged commits missing on the final primary; -1 when there was none (the
+ *     cluster did not converge)
  * @param staleAcks commits acknowledged by a node after another node had been promoted (the
  *     dual-primary window in commits), counted from the new primary's last "in recovery" answer
  * @param staleMillis the last such acknowledgement minus that moment (0 when none)
@@ -41,7 +42,7 @@ public record FaultResult(
   }
 
   String row() {
-    return "| %s | %d | %d | %s → %s | %d | %d | %d | %d / %d | %d | %d | %s | %s |"
+    return "| %s | %d | %d | %s → %s | %d | %d | %s | %d / %d | %d | %d | %s | %s |"
         .formatted(
             fault,
             heldSeconds,
@@ -50,7 +51,7 @@ public record FaultResult(
             finalLeader,
             promotions,
             acked,
-            lost,
+            lost < 0 ? "?" : Integer.toString(lost),
             staleAcks,
             staleMillis,
             writableOverlapMillis,

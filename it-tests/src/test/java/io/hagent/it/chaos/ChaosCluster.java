@@ -1,0 +1,251 @@
+package io.hagent.it.chaos;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.model.Capability;
+import io.hagent.it.Credentials;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.containers.Network;
+import org.testcontainers.containers.wait.strategy.Wait;
+import org.testcontainers.images.builder.Transferable;
+import org.testcontainers.lifecycle.Startables;
+import org.testcontainers.utility.DockerImageName;
+import org.testcontainers.utility.MountableFile;
+
+/**
+ * The chaos suite's cluster in containers: three etcd members, three database hosts (each running
+ * the agent of this build, which runs PostgreSQL 15) and HAProxy, on a network of their own where
+ * every member has its own address and name. Images come from scripts/chaos-images (no registry is
+ * reachable); containers and the network are named hagent-chaos-*, and close() removes exactly the
+ * ones this instance created.
+ */
+public final class ChaosCluster implements AutoCloseable {
+  public static final String NODE_IMAGE = "hagent-chaos-node:latest";
+  public static final String ETCD_IMAGE = "hagent-chaos-etcd:latest";
+  public static final String HAPROXY_IMAGE = "hagent-chaos-haproxy:latest";
+  static final int HAPROXY_PRIMARY_PORT = 5000;
+
+  /** bootstrap.dcs timings; Patroni's defaults unless the caller says otherwise. */
+  public record Timings(int ttl, int loopWait, int retryTimeout) {
+    public static Timings fromSystemProperties() {
+      return new Timings(
+          Integer.getInteger("chaos.ttl", 30),
+          Integer.getInteger("chaos.loopWait", 10),
+          Integer.getInteger("chaos.retryTimeout", 10));
+    }
+  }
+
+  private final String run = UUID.randomUUID().toString().substring(0, 8);
+  private final Timings timings;
+  private final Credentials credentials = Credentials.random();
+  private final Network network;
+  private final List<GenericContainer<?>> etcd = new ArrayList<>();
+  private final List<ChaosNode> nodes = new ArrayList<>();
+  private GenericContainer<?> haproxy;
+
+  public ChaosCluster(Timings timings) {
+    this.timings = timings;
+    this.network =
+        Network.builder()
+            .createNetworkCmdModifier(cmd -> cmd.withName("hagent-chaos-" + run))
+            .build();
+  }
+
+  /** Fails with the command to run when an image is missing (a pull would hang: no registry). */
+  public static void checkImages() {
+    DockerClient docker = DockerClientFactory.instance().client();
+    for (String image : List.of(NODE_IMAGE, ETCD_IMAGE, HAPROXY_IMAGE)) {
+      try {
+        docker.inspectImageCmd(image).exec();
+      } catch (RuntimeException e) {
+        throw new IllegalStateException(
+            "image " + image + " is missing: run scripts/chaos-images as root first", e);
+      }
+    }
+  }
+
+  public ChaosCluster start(Path agentJar) {
+    if (!Files.isRegularFile(agentJar)) {
+      throw new IllegalStateException(
+          agentJar + " is missing: run scripts/mvn -DskipTests package");
+    }
+    checkImages();
+    String initialCluster =
+        IntStream.rangeClosed(1, 3)
+            .mapToObj(i -> "etcd" + i + "=http://etcd" + i + ":2380")
+            .collect(Collectors.joining(","));
+    for (int i = 1; i <= 3; i++) {
+      String name = "etcd" + i;
+      etcd.add(
+          named(new GenericContainer<>(DockerImageName.parse(ETCD_IMAGE)), name)
+              .withCommand(
+                  "--name",
+                  name,
+                  "--data-dir",
+                  "/tmp/etcd-data",
+                  "--listen-client-urls",
+                  "http://0.0.0.0:2379",
+                  "--advertise-client-urls",
+                  "http://" + name + ":2379",
+                  "--listen-peer-urls",
+                  "http://0.0.0.0:2380",
+                  "--initial-advertise-peer-urls",
+                  "http://" + name + ":2380",
+                  "--initial-cluster",
+                  initialCluster,
+                  "--initial-cluster-token",
+                  "hagent-chaos-" + run,
+                  "--initial-cluster-state",
+                  "new")
+              .withExposedPorts(2379)
+              .waitingFor(Wait.forListeningPorts(2379).withStartupTimeout(Duration.ofSeconds(60))));
+    }
+    Startables.deepStart(etcd).join();
+    for (int i = 1; i <= 3; i++) {
+      String name = "node" + i;
+      GenericContainer<?> c =
+          named(new GenericContainer<>(DockerImageName.parse(NODE_IMAGE)), name)
+              .withCopyFileToContainer(
+                  MountableFile.forHostPath(agentJar, 0644), "/opt/hagent/hagent.jar")
+              .withCopyToContainer(
+                  Transferable.of(AgentYaml.render(name, timings, credentials), 0644),
+                  "/etc/hagent/patroni.yml")
+              .withEnv(Map.of("RESTART_SEC", System.getProperty("chaos.restartSec", "5")))
+              .withExposedPorts(ChaosNode.PG_PORT, ChaosNode.REST_PORT)
+              .waitingFor(
+                  Wait.forListeningPorts(ChaosNode.REST_PORT)
+                      .withStartupTimeout(Duration.ofSeconds(90)));
+      c.withCreateContainerCmdModifier(
+          cmd -> {
+            cmd.withName("hagent-chaos-" + run + "-" + name).withHostName(name);
+            // iptables inside the container: the partition nemeses
+            cmd.getHostConfig().withCapAdd(Capability.NET_ADMIN);
+          });
+      nodes.add(new ChaosNode(name, c, credentials));
+    }
+    Startables.deepStart(nodes.stream().map(ChaosNode::container).toList()).join();
+    haproxy =
+        named(new GenericContainer<>(DockerImageName.parse(HAPROXY_IMAGE)), "haproxy")
+            .withCopyToContainer(Transferable.of(haproxyConfig(), 0644), "/etc/haproxy/haproxy.cfg")
+            .withExposedPorts(HAPROXY_PRIMARY_PORT)
+            .waitingFor(Wait.forListeningPorts(HAPROXY_PRIMARY_PORT));
+    haproxy.start();
+    return this;
+  }
+
+  private GenericContainer<?> named(GenericContainer<?> c, String name) {
+    return c.withNetwork(network)
+        .withNetworkAliases(name)
+        .withCreateContainerCmdModifier(
+            cmd -> cmd.withName("hagent-chaos-" + run + "-" + name).withHostName(name));
+  }
+
+  /** Patroni's sample haproxy.cfg: the primary is whoever answers OPTIONS /primary with 200. */
+  private String haproxyConfig() {
+    StringBuilder servers = new StringBuilder();
+    for (int i = 1; i <= 3; i++) {
+      servers.append("    server node%d node%d:5432 maxconn 100 check port 8008\n".formatted(i, i));
+    }
+    return """
+        global
+            maxconn 300
+
+        defaults
+            mode tcp
+            retries 2
+            timeout client 30m
+            timeout connect 4s
+            timeout server 30m
+            timeout check 5s
+
+        listen primary
+            bind *:%d
+            option httpchk OPTIONS /primary
+            http-check expect status 200
+            default-server inter 3s fall 3 rise 2 on-marked-down shutdown-sessions
+        %s"""
+        .formatted(HAPROXY_PRIMARY_PORT, servers);
+  }
+
+  public List<ChaosNode> nodes() {
+    return List.copyOf(nodes);
+  }
+
+  public List<GenericContainer<?>> etcdMembers() {
+    return List.copyOf(etcd);
+  }
+
+  public Timings timings() {
+    return timings;
+  }
+
+  public String haproxyJdbcUrl() {
+    return "jdbc:postgresql://"
+        + haproxy.getHost()
+        + ":"
+        + haproxy.getMappedPort(HAPROXY_PRIMARY_PORT)
+        + "/postgres";
+  }
+
+  /** A container's address on the cluster network. */
+  public String ipOf(GenericContainer<?> c) {
+    return c.getContainerInfo().getNetworkSettings().getNetworks().values().stream()
+        .findFirst()
+        .orElseThrow()
+        .getIpAddress();
+  }
+
+  /** Every other member's address: what a partition of {@code node} from everything cuts. */
+  public List<String> addressesExcept(ChaosNode node) {
+    List<String> ips = new ArrayList<>();
+    etcd.forEach(c -> ips.add(ipOf(c)));
+    nodes.stream().filter(n -> n != node).forEach(n -> ips.add(ipOf(n.container())));
+    ips.add(ipOf(haproxy));
+    return ips;
+  }
+
+  public DockerClient docker() {
+    return DockerClientFactory.instance().client();
+  }
+
+  /** Stops and removes every container this cluster started (by ID), then its network. */
+  @Override
+  public void close() {
+    List<GenericContainer<?>> all = new ArrayList<>();
+    if (haproxy != null) {
+      all.add(haproxy);
+    }
+    nodes.forEach(n -> all.add(n.container()));
+    all.addAll(etcd);
+    for (GenericContainer<?> c : all) {
+      try {
+        String id = c.getContainerId();
+        if (id != null) {
+          // a paused container cannot be stopped: unpause first (the pause nemesis may have failed)
+          try {
+            docker().unpauseContainerCmd(id).exec();
+          } catch (RuntimeException notPaused) {
+            // the usual case
+          }
+        }
+        c.stop();
+      } catch (RuntimeException e) {
+        System.err.println("chaos: could not remove " + c.getContainerName() + ": " + e);
+      }
+    }
+    try {
+      network.close();
+    } catch (RuntimeException e) {
+      System.err.println("chaos: could not remove network hagent-chaos-" + run + ": " + e);
+    }
+  }
+}

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hagent.common.dcs.ZooKeeperProcess;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -35,7 +36,7 @@ class ZooKeeperScenarioTest {
 
   @Test
   void clusterRunsOnZooKeeper() throws Exception {
-    try (ZooKeeperProcess zk = new ZooKeeperProcess()) {
+    try (ZooKeeperProcess zk = new ZooKeeperProcess(2000)) {
       zk.start();
       ClusterFixture c =
           ClusterFixture.start(

@@ -3,6 +3,7 @@ package io.hagent.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
+import io.hagent.common.dcs.ZooKeeperProcess;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -38,7 +39,7 @@ class ZooKeeperSeedConfigTest {
   void userZooKeeperConfigRunsWithOnlyAddressesPortsAndPathsChanged() throws Exception {
     Path dir = Files.createTempDirectory("hagent-zkseed-");
     ChildProcess agent = null;
-    try (ZooKeeperProcess zk = new ZooKeeperProcess()) {
+    try (ZooKeeperProcess zk = new ZooKeeperProcess(2000)) {
       zk.start();
       int rest = Ports.free();
       int pg = Ports.free();

@@ -22,26 +22,37 @@ import java.util.stream.Stream;
  * again on the same port and data, and frozen with SIGSTOP; {@link #close()} always kills it (by
  * its handle) and removes the data.
  */
-final class ZooKeeperProcess implements AutoCloseable {
+public final class ZooKeeperProcess implements AutoCloseable {
   /** ZooKeeper's tick: sessions may last 2 to 20 ticks, so 1 s allows ttl 2..20 s. */
   static final int TICK_MS = 1000;
+
+  private final int tickMs;
 
   private final Path dir;
   private final int port;
   private Process process;
 
   ZooKeeperProcess() throws IOException {
+    this(TICK_MS);
+  }
+
+  /**
+   * A server whose sessions may last 2 to 20 ticks of {@code tickMs} (it-tests use ZooKeeper's
+   * default 2 s, so Patroni's ttl 30 fits).
+   */
+  public ZooKeeperProcess(int tickMs) throws IOException {
+    this.tickMs = tickMs;
     this.dir = Files.createTempDirectory("hagent-zk-");
     try (ServerSocket s = new ServerSocket(0)) {
       this.port = s.getLocalPort();
     }
   }
 
-  String hostPort() {
+  public String hostPort() {
     return "127.0.0.1:" + port;
   }
 
-  void start() throws IOException, InterruptedException {
+  public void start() throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx128m");
@@ -52,7 +63,7 @@ final class ZooKeeperProcess implements AutoCloseable {
     cmd.add("org.apache.zookeeper.server.ZooKeeperServerMain");
     cmd.add(Integer.toString(port));
     cmd.add(dir.resolve("data").toString());
-    cmd.add(Integer.toString(TICK_MS));
+    cmd.add(Integer.toString(tickMs));
     process =
         new ProcessBuilder(cmd)
             .redirectErrorStream(true)
@@ -80,7 +91,7 @@ final class ZooKeeperProcess implements AutoCloseable {
   }
 
   /** kill -9, keeping the data: sessions survive a restart within their timeout. */
-  void kill() throws InterruptedException {
+  public void kill() throws InterruptedException {
     if (process != null) {
       process.destroyForcibly();
       process.waitFor(10, TimeUnit.SECONDS);
@@ -88,7 +99,7 @@ final class ZooKeeperProcess implements AutoCloseable {
     }
   }
 
-  void signal(String signal) throws IOException, InterruptedException {
+  public void signal(String signal) throws IOException, InterruptedException {
     new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid()))
         .inheritIO()
         .start()
@@ -110,7 +121,7 @@ final class ZooKeeperProcess implements AutoCloseable {
    * This JVM's class path; surefire/failsafe may hand it over as one jar whose manifest lists the
    * entries, which are expanded here.
    */
-  static String classPath() throws IOException {
+  public static String classPath() throws IOException {
     Set<String> out = new LinkedHashSet<>();
     for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
       out.add(entry);

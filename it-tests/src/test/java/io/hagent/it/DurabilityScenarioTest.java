@@ -160,6 +160,11 @@ class DurabilityScenarioTest {
         CommitRecorder recorder =
             new CommitRecorder(
                 c.haproxyPrimaryUrl(), c.connectionProperties(), table, WRITERS, RATE)) {
+      if (mode.syncState != null) {
+        // in strict mode a commit waits until the agent has named a synchronous standby (a
+        // cycle or two after the replicas stream): the recorder's CREATE TABLE would time out
+        awaitSyncStandby(leader, mode.syncState);
+      }
       try (Connection setup = leader.connect()) {
         recorder.start(setup);
       }

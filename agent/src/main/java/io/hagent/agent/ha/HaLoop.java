@@ -469,7 +469,14 @@ public final class HaLoop {
     if (!lease.isHeld(nanoTime.getAsLong()) && lastLocal != null && lastLocal.running()) {
       Map<String, Object> member =
           MemberData.build(config, lastLocal, Role.published(lastLocal, intended), false);
-      SyncRelease.beforeStop(config.name(), lastCluster, member, dcs, nanoTime);
+      // a fresh view: the sync key may have named us after this loop's last read
+      Cluster current = lastCluster;
+      try {
+        current = dcs.readCluster();
+      } catch (DcsException e) {
+        LOG.warn("Could not read the cluster before stopping: {}", e.getMessage());
+      }
+      SyncRelease.beforeStop(config.name(), current, member, dcs, nanoTime);
     }
     if (!background.cancel(60)) {
       LOG.warn("{} did not stop in time", background.busyWith());

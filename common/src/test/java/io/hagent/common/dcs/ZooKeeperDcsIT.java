@@ -244,7 +244,17 @@ class ZooKeeperDcsIT {
         Thread.sleep(200);
       }
     }
-    assertEquals(List.of("a"), b.readCluster().members().stream().map(m -> m.name()).toList());
+    // the new session's node is created when that session is open: seen by b shortly after
+    List<String> members = List.of();
+    for (long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        System.nanoTime() < end && !members.equals(List.of("a")); ) {
+      members = b.readCluster().members().stream().map(m -> m.name()).toList();
+      if (!members.equals(List.of("a"))) {
+        Thread.sleep(200);
+        a.touchMember(Map.of("state", "running"));
+      }
+    }
+    assertEquals(List.of("a"), members);
   }
 
   @Test

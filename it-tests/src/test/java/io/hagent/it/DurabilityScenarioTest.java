@@ -163,7 +163,7 @@ class DurabilityScenarioTest {
       if (mode.syncState != null) {
         // in strict mode a commit waits until the agent has named a synchronous standby (a
         // cycle or two after the replicas stream): the recorder's CREATE TABLE would time out
-        awaitSyncStandby(leader, mode.syncState);
+        awaitSyncStandby(c, leader, mode.syncState);
       }
       try (Connection setup = leader.connect()) {
         recorder.start(setup);
@@ -184,7 +184,7 @@ class DurabilityScenarioTest {
         if (mode.syncState != null) {
           // without this, 0 lost commits could be luck: asynchronous replication on loopback
           // often loses nothing either
-          awaitSyncStandby(old, mode.syncState);
+          awaitSyncStandby(c, old, mode.syncState);
         }
         recorder.awaitMoreAcks(50, Duration.ofSeconds(30));
         int unknownBefore = recorder.unknown().size();
@@ -253,8 +253,12 @@ class DurabilityScenarioTest {
     assertEquals(ROUNDS, rounds.size());
   }
 
-  /** Waits until the primary's pg_stat_replication shows a standby in the given sync_state. */
-  private static void awaitSyncStandby(AgentNode primary, String state) {
+  /**
+   * Waits until the primary's pg_stat_replication shows a standby in the given sync_state and the
+   * sync key names it: only then may that standby take over after a crash (a crash in between
+   * leaves no node allowed to promote, by design, until the old leader is back).
+   */
+  private static void awaitSyncStandby(ClusterFixture c, AgentNode primary, String state) {
     String[] seen = {""};
     try {
       Wait.until(
@@ -274,7 +278,17 @@ class DurabilityScenarioTest {
                       + rs.getString(1)
                       + "', standbys "
                       + rs.getString(2);
-              return rs.getString(2) != null && rs.getString(2).contains("=" + state);
+              String standbys = rs.getString(2);
+              if (standbys == null) {
+                return false;
+              }
+              String key = c.kv().get(c.dcsPrefix() + "sync").orElse("");
+              seen[0] += ", sync key " + key;
+              return java.util.Arrays.stream(standbys.split(" "))
+                  .filter(e -> e.endsWith("=" + state))
+                  .map(e -> e.substring(0, e.length() - state.length() - 1))
+                  .anyMatch(
+                      name -> key.contains("\"" + primary.name() + "\"") && key.contains(name));
             } catch (java.sql.SQLException e) {
               return false;
             }

@@ -17,12 +17,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
@@ -43,7 +41,6 @@ class SyncReplicationScenarioTest {
   private static final Duration HEAL = Duration.ofSeconds(120);
   private static final Duration SETTLE = Duration.ofSeconds(60);
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final AtomicInteger RUNS = new AtomicInteger();
   private static final String PLACEHOLDER = "FIRST 1 (\"__hagent_strict_no_sync_standby__\")";
 
   @RegisterExtension
@@ -95,9 +92,9 @@ class SyncReplicationScenarioTest {
     AgentNode leader = c.waitForHealthyCluster(HEAL);
     AgentNode syncNode = c.node(waitForSyncStandby(leader));
     AgentNode asyncNode = other(leader, syncNode);
-    Result refused =
+    Hactl.Result refused =
         run("switchover", "--leader", leader.name(), "--candidate", asyncNode.name(), "--force");
-    assertEquals(1, refused.exit(), refused.toString());
+    assertEquals(1, refused.exitCode(), refused.toString());
     assertEquals(leader.name(), c.leaderName().orElseThrow());
     commitAsync(leader, "before-crash").get(10, TimeUnit.SECONDS);
     leader.crash();
@@ -490,46 +487,15 @@ class SyncReplicationScenarioTest {
 
   /** Runs hactl; fails the test unless it exits 0. */
   private static String hactl(String... args) {
-    Result r = run(args);
-    assertEquals(0, r.exit(), r.toString());
+    Hactl.Result r = run(args);
+    assertEquals(0, r.exitCode(), r.toString());
     return r.out();
   }
 
-  record Result(List<String> args, int exit, String out, String err) {}
-
-  /** Runs {@code java -jar hactl.jar -c node1.yml ARGS}. */
-  private static Result run(String... args) {
-    ClusterFixture c = CLUSTER.cluster();
-    Path jar =
-        Path.of(System.getProperty("hactl.jar", "../cli/target/hactl.jar"))
-            .toAbsolutePath()
-            .normalize();
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
-    cmd.addAll(List.of("-c", c.nodes().get(0).config().configFile().toString()));
-    cmd.addAll(List.of(args));
-    Path dir = c.baseDir().resolve("hactl");
-    int run = RUNS.incrementAndGet();
-    Path out = dir.resolve(run + ".out");
-    Path err = dir.resolve(run + ".err");
+  /** Runs {@code java -jar hactl.jar -c node1.yml ARGS} through the shared {@link Hactl}. */
+  private static Hactl.Result run(String... args) {
     try {
-      Files.createDirectories(dir);
-      Process p =
-          new ProcessBuilder(cmd)
-              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-              .redirectOutput(out.toFile())
-              .redirectError(err.toFile())
-              .start();
-      if (!p.waitFor(120, TimeUnit.SECONDS)) {
-        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        throw new AssertionError("hactl " + List.of(args) + " hung for 120 s");
-      }
-      return new Result(
-          List.of(args),
-          p.exitValue(),
-          Files.readString(out, StandardCharsets.UTF_8),
-          Files.readString(err, StandardCharsets.UTF_8));
+      return Hactl.run(CLUSTER.cluster(), args);
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     } catch (InterruptedException e) {

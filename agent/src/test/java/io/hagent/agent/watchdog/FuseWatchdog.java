@@ -137,6 +137,22 @@ public final class FuseWatchdog implements AutoCloseable {
     return events().stream().filter(e -> e.name().equals(name)).toList();
   }
 
+  /**
+   * Waits up to {@code timeoutMs} until at least {@code count} events named {@code name} were seen.
+   * The kernel sends FUSE's RELEASE after close(2) has already returned, so a "close" event is only
+   * observable some milliseconds later.
+   */
+  public List<Event> awaitEvents(String name, int count, long timeoutMs)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+    List<Event> seen = events(name);
+    while (seen.size() < count && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+      seen = events(name);
+    }
+    return seen;
+  }
+
   public boolean fired() {
     return !events("fired").isEmpty();
   }

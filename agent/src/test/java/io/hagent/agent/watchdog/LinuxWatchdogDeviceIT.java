@@ -104,7 +104,7 @@ class LinuxWatchdogDeviceIT {
     assertEquals(
         List.of(25, 35),
         fuse.events("settimeout").stream().map(FuseWatchdog.Event::value).toList());
-    assertEquals(1, fuse.events("close").size());
+    assertEquals(1, fuse.awaitEvents("close", 1, 5000).size());
   }
 
   @Test

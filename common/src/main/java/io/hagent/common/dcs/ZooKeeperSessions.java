@@ -1,12 +1,18 @@
 package io.hagent.common.dcs;
 
 import io.hagent.common.config.ZooKeeperConfig;
+import io.hagent.common.tls.PemKeyStore;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -63,12 +69,26 @@ final class ZooKeeperSessions {
               }
               acl.add(new ACL(mask, new Id("x509", principal)));
             });
-    return List.copyOf(acl);
+    // not List.copyOf: ZooKeeper's create() asks the list contains(null), which immutable lists
+    // answer with a NullPointerException (set_acls never worked with one)
+    return java.util.Collections.unmodifiableList(acl);
   }
 
   /**
-   * TLS through the client's Netty socket with PEM files. ZooKeeper reads the client key and its
-   * certificate from one PEM file, so the two are joined into a private temporary file.
+   * TLS through the client's Netty socket, set on this client's own ZKClientConfig (never as System
+   * properties: hactl and tests may hold several clients). The CA file is read by ZooKeeper as PEM.
+   * The client key is not: ZooKeeper's PEM reader takes unencrypted PKCS#8 only, while Patroni
+   * users write PKCS#1, SEC1 and encrypted keys too. hagent reads the key as every other PEM key it
+   * reads ({@link PemKeyStore}) and hands ZooKeeper a PKCS#12 file, private to this user, protected
+   * by a random password that exists only in this process; {@code key_password} itself never
+   * reaches ZooKeeper's properties. ZooKeeper reads that file on every connect, so it is made once
+   * per key and lives until the JVM exits.
+   *
+   * <p>{@code verify}: kazoo (Patroni) checks the certificate chain and never the host name with
+   * {@code verify: true}, and checks nothing with {@code verify: false}. hagent checks chain and
+   * host name with {@code verify: true}, and with {@code verify: false} still checks the chain
+   * (ZooKeeper's client has no "trust any certificate" mode) but not the host name; the config
+   * loader warns about that.
    */
   private static void tls(ZooKeeperConfig config, ZKClientConfig client) throws IOException {
     client.setProperty("zookeeper.client.secure", "true");
@@ -77,26 +97,70 @@ final class ZooKeeperSessions {
       client.setProperty("zookeeper.ssl.trustStore.location", config.cacert());
       client.setProperty("zookeeper.ssl.trustStore.type", "PEM");
     }
-    if (config.cert() != null && config.key() != null) {
-      Path joined =
+    if (config.cert() != null) {
+      ClientKeyFile key =
+          CLIENT_KEYS.get(new KeySource(config.cert(), config.key(), config.keyPassword()));
+      client.setProperty("zookeeper.ssl.keyStore.location", key.path().toString());
+      client.setProperty("zookeeper.ssl.keyStore.type", "PKCS12");
+      client.setProperty("zookeeper.ssl.keyStore.password", key.password());
+    }
+    client.setProperty("zookeeper.ssl.hostnameVerification", Boolean.toString(config.verify()));
+  }
+
+  /** The PEM files a key store was made from; the password is only compared, never shown. */
+  private record KeySource(String cert, String key, String password) {
+    @Override
+    public String toString() {
+      return "KeySource[" + cert + ", " + key + "]";
+    }
+  }
+
+  private record ClientKeyFile(Path path, String password) {
+    @Override
+    public String toString() {
+      return "ClientKeyFile[" + path + "]";
+    }
+  }
+
+  private static final KeyFiles CLIENT_KEYS = new KeyFiles();
+
+  /** One PKCS#12 file per client key, made on first use. */
+  private static final class KeyFiles {
+    private final Map<KeySource, ClientKeyFile> files = new java.util.HashMap<>();
+
+    synchronized ClientKeyFile get(KeySource source) throws IOException {
+      ClientKeyFile known = files.get(source);
+      if (known != null && Files.exists(known.path())) {
+        return known;
+      }
+      KeyStore pem = PemKeyStore.keyStore(source.cert(), source.key(), source.password());
+      byte[] random = new byte[24];
+      new SecureRandom().nextBytes(random);
+      String password = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+      Path file =
           Files.createTempFile(
               "hagent-zk-client",
-              ".pem",
+              ".p12",
               PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      joined.toFile().deleteOnExit();
-      Files.writeString(
-          joined,
-          Files.readString(Path.of(config.key()))
-              + "\n"
-              + Files.readString(Path.of(config.cert())));
-      client.setProperty("zookeeper.ssl.keyStore.location", joined.toString());
-      client.setProperty("zookeeper.ssl.keyStore.type", "PEM");
-      if (config.keyPassword() != null) {
-        client.setProperty("zookeeper.ssl.keyStore.password", config.keyPassword());
+      file.toFile().deleteOnExit();
+      try {
+        KeyStore out = KeyStore.getInstance("PKCS12");
+        out.load(null, null);
+        out.setKeyEntry(
+            "key",
+            pem.getKey("key", PemKeyStore.STORE_PASSWORD),
+            password.toCharArray(),
+            pem.getCertificateChain("key"));
+        try (OutputStream os = Files.newOutputStream(file)) {
+          out.store(os, password.toCharArray());
+        }
+      } catch (GeneralSecurityException e) {
+        Files.deleteIfExists(file);
+        throw new IOException("zookeeper: cannot use the key in " + source.key() + ": " + e, e);
       }
-    }
-    if (!config.verify()) {
-      client.setProperty("zookeeper.ssl.hostnameVerification", "false");
+      ClientKeyFile made = new ClientKeyFile(file, password);
+      files.put(source, made);
+      return made;
     }
   }
 }

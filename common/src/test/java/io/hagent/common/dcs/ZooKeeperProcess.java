@@ -31,6 +31,16 @@ public final class ZooKeeperProcess implements AutoCloseable {
   private final Path dir;
   private final int port;
   private Process process;
+  private Tls tls; // null: plain port only
+
+  /**
+   * A TLS client port next to the plain one (Netty server, PEM key and trust stores).
+   *
+   * @param keyStorePem the server's unencrypted PKCS#8 key and its certificate in one PEM file
+   * @param trustStorePem the CA whose client certificates the server accepts
+   * @param clientAuth {@code need}, {@code want} or {@code none}
+   */
+  public record Tls(Path keyStorePem, Path trustStorePem, String clientAuth, int port) {}
 
   ZooKeeperProcess() throws IOException {
     this(TICK_MS);
@@ -52,18 +62,62 @@ public final class ZooKeeperProcess implements AutoCloseable {
     return "127.0.0.1:" + port;
   }
 
+  /** Serves TLS on another free port from the next {@link #start()} on; returns that port. */
+  public int enableTls(Path keyStorePem, Path trustStorePem, String clientAuth) throws IOException {
+    int securePort;
+    try (ServerSocket s = new ServerSocket(0)) {
+      securePort = s.getLocalPort();
+    }
+    tls = new Tls(keyStorePem, trustStorePem, clientAuth, securePort);
+    return securePort;
+  }
+
+  public String secureHostPort() {
+    return "127.0.0.1:" + tls.port();
+  }
+
   public void start() throws IOException, InterruptedException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx128m");
     cmd.add("-Dzookeeper.admin.enableServer=false");
     cmd.add("-Dzookeeper.4lw.commands.whitelist=ruok");
+    if (tls != null) {
+      // TLS needs the Netty server and a config file (secureClientPort has no argument form)
+      cmd.add("-Dzookeeper.serverCnxnFactory=org.apache.zookeeper.server.NettyServerCnxnFactory");
+      cmd.add("-Dzookeeper.ssl.keyStore.location=" + tls.keyStorePem());
+      cmd.add("-Dzookeeper.ssl.keyStore.type=PEM");
+      cmd.add("-Dzookeeper.ssl.trustStore.location=" + tls.trustStorePem());
+      cmd.add("-Dzookeeper.ssl.trustStore.type=PEM");
+      cmd.add("-Dzookeeper.ssl.clientAuth=" + tls.clientAuth());
+      // clients are checked by certificate; their source address is no host name to match
+      cmd.add("-Dzookeeper.ssl.hostnameVerification=false");
+      cmd.add(
+          "-Dzookeeper.authProvider.x509="
+              + "org.apache.zookeeper.server.auth.X509AuthenticationProvider");
+    }
     cmd.add("-cp");
     cmd.add(classPath());
     cmd.add("org.apache.zookeeper.server.ZooKeeperServerMain");
-    cmd.add(Integer.toString(port));
-    cmd.add(dir.resolve("data").toString());
-    cmd.add(Integer.toString(tickMs));
+    if (tls == null) {
+      cmd.add(Integer.toString(port));
+      cmd.add(dir.resolve("data").toString());
+      cmd.add(Integer.toString(tickMs));
+    } else {
+      Path cfg = dir.resolve("zoo.cfg");
+      Files.writeString(
+          cfg,
+          "tickTime="
+              + tickMs
+              + "\ndataDir="
+              + dir.resolve("data")
+              + "\nclientPort="
+              + port
+              + "\nclientPortAddress=127.0.0.1\nsecureClientPort="
+              + tls.port()
+              + "\n");
+      cmd.add(cfg.toString());
+    }
     process =
         new ProcessBuilder(cmd)
             .redirectErrorStream(true)
@@ -75,7 +129,10 @@ public final class ZooKeeperProcess implements AutoCloseable {
         throw new IOException(
             "zookeeper exited: " + Files.readString(dir.resolve("zk.log")).strip());
       }
-      try (Socket s = new Socket("127.0.0.1", port)) {
+      try (Socket s = new Socket()) {
+        // bounded: a server still starting may accept and never answer
+        s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 2000);
+        s.setSoTimeout(2000);
         s.getOutputStream().write("ruok".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         if (new String(
                 s.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII)

@@ -74,14 +74,35 @@ final class ZooKeeperSectionParser {
           acls.put(principal, List.copyOf(list));
         });
     Map<String, String> auth = s.stringMap("auth_data");
+    boolean useSsl = s.bool("use_ssl", false);
+    boolean verify = s.bool("verify", true);
+    if (useSsl && !verify) {
+      s.warning(
+          "verify",
+          "false turns off the host name check only: hagent still verifies the server's"
+              + " certificate chain against cacert (Patroni's kazoo would accept any certificate)");
+    }
+    if (!useSsl) {
+      for (String key : List.of("cacert", "cert", "key", "key_password")) {
+        if (s.str(key) != null) {
+          s.warning(key, "has no effect without use_ssl: true (the connection is plain TCP)");
+        }
+      }
+    }
+    if (!acls.isEmpty() && !useSsl) {
+      s.warning(
+          "set_acls",
+          "x509 ACLs name TLS client certificates: without use_ssl and cert no client"
+              + " matches them, and the nodes hagent creates are then unusable");
+    }
     return new ZooKeeperConfig(
         List.copyOf(hosts),
-        s.bool("use_ssl", false),
+        useSsl,
         s.str("cacert"),
         s.str("cert"),
         s.str("key"),
         s.str("key_password"),
-        s.bool("verify", true),
+        verify,
         Map.copyOf(acls),
         Map.copyOf(auth));
   }

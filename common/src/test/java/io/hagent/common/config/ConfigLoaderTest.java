@@ -155,6 +155,33 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void zookeeperKeysThatDoLessThanInPatroniWarn() throws Exception {
+    String tlsNoVerify =
+        MINIMAL.replace(
+            "etcd3:\n  hosts: 10.0.0.5:2379",
+            "zookeeper:\n  hosts: z1\n  use_ssl: true\n  cacert: /ca.pem\n  verify: false");
+    List<String> w =
+        ConfigLoader.loadWithWarnings(write("patroni.yml", tlsNoVerify), HOME).warnings();
+    assertEquals(1, w.size(), w.toString());
+    assertTrue(
+        w.get(0).contains("zookeeper.verify: false turns off the host name check"), w.get(0));
+
+    String plain =
+        MINIMAL.replace(
+            "etcd3:\n  hosts: 10.0.0.5:2379",
+            "zookeeper:\n  hosts: z1\n  cert: /c.pem\n  key_password: pw\n  set_acls:\n"
+                + "    CN=x: [ALL]");
+    w = ConfigLoader.loadWithWarnings(write("patroni.yml", plain), HOME).warnings();
+    assertEquals(3, w.size(), w.toString());
+    assertTrue(w.stream().anyMatch(s -> s.contains("zookeeper.cert: has no effect")), w.toString());
+    assertTrue(
+        w.stream().anyMatch(s -> s.contains("zookeeper.key_password: has no effect")),
+        w.toString());
+    assertTrue(w.stream().anyMatch(s -> s.contains("zookeeper.set_acls: x509")), w.toString());
+    assertFalse(w.toString().contains(": pw"), w.toString());
+  }
+
+  @Test
   void zookeeperFromTheEnvironment() throws Exception {
     String yaml = MINIMAL.replace("etcd3:\n  hosts: 10.0.0.5:2379\n", "");
     Map<String, String> env =

@@ -95,7 +95,10 @@ public final class Hactl implements Callable<Integer> {
   @Option(
       names = {"-d", "--dcs-url", "--dcs"},
       paramLabel = "URL",
-      description = "The DCS connect url, e.g. etcd3://localhost:2379/service (env DCS_URL)")
+      description =
+          "The DCS connect url, e.g. etcd3://localhost:2379/service or"
+              + " zookeeper://zk1:2181,zk2:2181/service (env DCS_URL); TLS, certificates and ACL"
+              + " credentials come from the file's etcd3 or zookeeper section")
   String dcsUrl;
 
   @Option(

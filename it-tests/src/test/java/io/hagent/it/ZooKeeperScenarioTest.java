@@ -149,7 +149,7 @@ class ZooKeeperScenarioTest {
   }
 
   /** The fixture's YAML with its etcd3 section replaced by a zookeeper one. */
-  private static String onZooKeeper(String yaml, ZooKeeperProcess zk) {
+  static String onZooKeeper(String yaml, ZooKeeperProcess zk) {
     String edited =
         yaml.replaceFirst(
             "(?m)^etcd3:\\n  hosts:\\n  - \\S+\\n",
@@ -158,7 +158,7 @@ class ZooKeeperScenarioTest {
     return edited;
   }
 
-  private static ZooKeeper client(ZooKeeperProcess zk) throws Exception {
+  static ZooKeeper client(ZooKeeperProcess zk) throws Exception {
     CountDownLatch up = new CountDownLatch(1);
     ZooKeeper z =
         new ZooKeeper(
@@ -173,7 +173,7 @@ class ZooKeeperScenarioTest {
     return z;
   }
 
-  private static Optional<String> read(ZooKeeper z, String path) {
+  static Optional<String> read(ZooKeeper z, String path) {
     try {
       return Optional.of(new String(z.getData(path, false, null), StandardCharsets.UTF_8));
     } catch (Exception e) {
@@ -212,7 +212,7 @@ class ZooKeeperScenarioTest {
 
   record Result(int exit, String out, String err) {}
 
-  private static Result hactl(ClusterFixture c, String... args) throws Exception {
+  static Result hactl(ClusterFixture c, String... args) throws Exception {
     Path jar =
         Path.of(System.getProperty("hactl.jar", "../cli/target/hactl.jar"))
             .toAbsolutePath()

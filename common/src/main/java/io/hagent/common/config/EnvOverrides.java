@@ -151,7 +151,11 @@ final class EnvOverrides {
       Object value = v;
       if (key.equals("allowlist") || key.equals("hosts")) {
         value = parseList(var, v, problems);
-      } else if (key.endsWith("_headers") || key.equals("loggers") || key.equals("static_fields")) {
+      } else if (key.endsWith("_headers")
+          || key.equals("loggers")
+          || key.equals("static_fields")
+          || key.equals("set_acls")
+          || key.equals("auth_data")) {
         value = parseDict(var, v, problems);
       }
       if (value != null) {

@@ -7,8 +7,9 @@ import java.util.Map;
  * The {@code zookeeper:} section as Patroni reads it.
  *
  * @param hosts {@code host:port} of every ensemble member (port 2181 when none was given)
- * @param setAcls principal (x509 scheme) to permissions ({@code CREATE}, {@code READ}, {@code
- *     WRITE}, {@code DELETE}, {@code ADMIN}, {@code ALL}) for every node we create; empty: open
+ * @param setAcls principal (an x509 subject, or {@code scheme:credential} as in Patroni) to
+ *     permissions ({@code CREATE}, {@code READ}, {@code WRITE}, {@code DELETE}, {@code ADMIN},
+ *     {@code ALL}) for every node we create; empty: open
  * @param authData scheme to credential, sent with {@code addAuthInfo} on every session
  */
 public record ZooKeeperConfig(

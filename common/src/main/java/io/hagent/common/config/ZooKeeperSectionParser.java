@@ -89,7 +89,7 @@ final class ZooKeeperSectionParser {
         }
       }
     }
-    if (!acls.isEmpty() && !useSsl) {
+    if (!useSsl && acls.keySet().stream().anyMatch(principal -> principal.indexOf(':') < 0)) {
       s.warning(
           "set_acls",
           "x509 ACLs name TLS client certificates: without use_ssl and cert no client"

@@ -45,7 +45,10 @@ final class ZooKeeperSessions {
     return zk;
   }
 
-  /** Patroni's set_acls: x509 principals with their permissions; none given: open (world). */
+  /**
+   * Patroni's set_acls: principals (x509 subjects, or {@code scheme:credential}) with their
+   * permissions; none given: open (world).
+   */
   static List<ACL> acl(ZooKeeperConfig config) {
     if (config.setAcls().isEmpty()) {
       return ZooDefs.Ids.OPEN_ACL_UNSAFE;
@@ -67,11 +70,22 @@ final class ZooKeeperSessions {
                       default -> ZooDefs.Perms.ALL;
                     };
               }
-              acl.add(new ACL(mask, new Id("x509", principal)));
+              acl.add(new ACL(mask, id(principal)));
             });
     // not List.copyOf: ZooKeeper's create() asks the list contains(null), which immutable lists
     // answer with a NullPointerException (set_acls never worked with one)
     return java.util.Collections.unmodifiableList(acl);
+  }
+
+  /**
+   * As Patroni: {@code scheme:credential} (e.g. {@code digest:user:hash}, {@code ip:10.0.0.0/8})
+   * names its scheme, anything else is an x509 subject.
+   */
+  static Id id(String principal) {
+    int colon = principal.indexOf(':');
+    return colon < 0
+        ? new Id("x509", principal)
+        : new Id(principal.substring(0, colon), principal.substring(colon + 1));
   }
 
   /**

@@ -188,9 +188,15 @@ class ConfigLoaderTest {
         Map.of(
             "HOME", "/home/hagent",
             "PATRONI_ZOOKEEPER_HOSTS", "'z1:2181','z2:2182'",
-            "PATRONI_ZOOKEEPER_USE_SSL", "false");
+            "PATRONI_ZOOKEEPER_USE_SSL", "false",
+            "PATRONI_ZOOKEEPER_SET_ACLS", "{'digest:u:h': [ALL], 'ip:10.0.0.0/8': [READ]}",
+            "PATRONI_ZOOKEEPER_AUTH_DATA", "digest: 'u:p'");
     HagentConfig c = ConfigLoader.load(write("patroni.yml", yaml), env);
     assertEquals(List.of("z1:2181", "z2:2182"), c.zookeeper().hosts());
+    assertEquals(
+        Map.of("digest:u:h", List.of("ALL"), "ip:10.0.0.0/8", List.of("READ")),
+        c.zookeeper().setAcls());
+    assertEquals(Map.of("digest", "u:p"), c.zookeeper().authData());
   }
 
   @Test

@@ -258,6 +258,33 @@ class ZooKeeperDcsSecurityIT {
   }
 
   @Test
+  void setAclsWithASchemeAndAuthDataWorkWithoutTls() throws Exception {
+    // Patroni: a principal with a colon names its scheme; digest ids are user:base64(sha1)
+    String id = DigestAuthenticationProvider.generateDigest("hagent:s3cret");
+    ZooKeeperConfig config =
+        new ZooKeeperConfig(
+            List.of(server.hostPort()),
+            false,
+            null,
+            null,
+            null,
+            null,
+            true,
+            Map.of("digest:" + id, List.of("ALL")),
+            Map.of("digest", "hagent:s3cret"));
+    ZooKeeperDcs a = dcs("a", config);
+    assertTrue(a.attemptToAcquireLeader());
+    a.touchMember(Map.of("role", "primary"));
+    assertEquals("a", a.readCluster().leader().name());
+    assertEquals(
+        List.of(new ACL(ZooDefs.Perms.ALL, new Id("digest", id))),
+        a.currentSession().getACL(path("leader"), null));
+    ZooKeeper anon = anonymous();
+    assertThrows(
+        KeeperException.NoAuthException.class, () -> anon.getData(path("leader"), false, null));
+  }
+
+  @Test
   void authDataDigestOpensANamespaceTheAdminProtected() throws Exception {
     ZooKeeper admin = anonymous();
     admin.addAuthInfo("digest", "hagent:s3cret".getBytes(StandardCharsets.UTF_8));

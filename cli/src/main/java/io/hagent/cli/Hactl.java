@@ -97,8 +97,9 @@ public final class Hactl implements Callable<Integer> {
       paramLabel = "URL",
       description =
           "The DCS connect url, e.g. etcd3://localhost:2379/service or"
-              + " zookeeper://zk1:2181,zk2:2181/service (env DCS_URL); TLS, certificates and ACL"
-              + " credentials come from the file's etcd3 or zookeeper section")
+              + " zookeeper://zk1:2181,zk2:2181/service (env DCS_URL); it replaces the file's"
+              + " etcd3/zookeeper section and speaks plain TCP: a store with TLS or credentials"
+              + " needs the file")
   String dcsUrl;
 
   @Option(

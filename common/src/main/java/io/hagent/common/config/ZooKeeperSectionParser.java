@@ -79,8 +79,9 @@ final class ZooKeeperSectionParser {
     if (useSsl && !verify) {
       s.warning(
           "verify",
-          "false turns off the host name check only: hagent still verifies the server's"
-              + " certificate chain against cacert (Patroni's kazoo would accept any certificate)");
+          "false has no effect: hagent verifies the server's certificate chain against cacert"
+              + " and its host name (ZooKeeper's TLS client on Netty 4.2 always checks the name),"
+              + " where Patroni's kazoo would accept any certificate");
     }
     if (!useSsl) {
       for (String key : List.of("cacert", "cert", "key", "key_password")) {

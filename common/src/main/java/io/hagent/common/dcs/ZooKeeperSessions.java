@@ -99,10 +99,12 @@ final class ZooKeeperSessions {
    * per key and lives until the JVM exits.
    *
    * <p>{@code verify}: kazoo (Patroni) checks the certificate chain and never the host name with
-   * {@code verify: true}, and checks nothing with {@code verify: false}. hagent checks chain and
-   * host name with {@code verify: true}, and with {@code verify: false} still checks the chain
-   * (ZooKeeper's client has no "trust any certificate" mode) but not the host name; the config
-   * loader warns about that.
+   * {@code verify: true}, and checks nothing with {@code verify: false}. hagent always checks both:
+   * ZooKeeper's client has no "trust any certificate" mode, and its hostnameVerification switch is
+   * lost on Netty 4.2, whose client SslContextBuilder turns endpoint identification on by default
+   * (only a JVM-wide Netty property turns it off, which would weaken etcd's TLS too). The setting
+   * is still passed, so a Netty that honours it gets it; the config loader warns that {@code
+   * verify: false} has no effect.
    */
   private static void tls(ZooKeeperConfig config, ZKClientConfig client) throws IOException {
     client.setProperty("zookeeper.client.secure", "true");

@@ -96,7 +96,8 @@ final class ZooKeeperSessions {
    * reads ({@link PemKeyStore}) and hands ZooKeeper a PKCS#12 file, private to this user, protected
    * by a random password that exists only in this process; {@code key_password} itself never
    * reaches ZooKeeper's properties. ZooKeeper reads that file on every connect, so it is made once
-   * per key and lives until the JVM exits.
+   * per key (again when the PEM files change: a renewed certificate serves the next session) and
+   * lives until the JVM exits.
    *
    * <p>{@code verify}: kazoo (Patroni) checks the certificate chain and never the host name with
    * {@code verify: true}, and checks nothing with {@code verify: false}. hagent always checks both:
@@ -115,7 +116,13 @@ final class ZooKeeperSessions {
     }
     if (config.cert() != null) {
       ClientKeyFile key =
-          CLIENT_KEYS.get(new KeySource(config.cert(), config.key(), config.keyPassword()));
+          CLIENT_KEYS.get(
+              new KeySource(
+                  config.cert(),
+                  config.key(),
+                  config.keyPassword(),
+                  modified(config.cert()),
+                  modified(config.key())));
       client.setProperty("zookeeper.ssl.keyStore.location", key.path().toString());
       client.setProperty("zookeeper.ssl.keyStore.type", "PKCS12");
       client.setProperty("zookeeper.ssl.keyStore.password", key.password());
@@ -123,11 +130,23 @@ final class ZooKeeperSessions {
     client.setProperty("zookeeper.ssl.hostnameVerification", Boolean.toString(config.verify()));
   }
 
-  /** The PEM files a key store was made from; the password is only compared, never shown. */
-  private record KeySource(String cert, String key, String password) {
+  /**
+   * The PEM files a key store was made from, with their modification times: a renewed certificate
+   * is used from the next session on. The password is only compared, never shown.
+   */
+  private record KeySource(
+      String cert, String key, String password, long certModified, long keyModified) {
     @Override
     public String toString() {
       return "KeySource[" + cert + ", " + key + "]";
+    }
+  }
+
+  private static long modified(String file) {
+    try {
+      return file == null ? 0 : Files.getLastModifiedTime(Path.of(file)).toMillis();
+    } catch (IOException e) {
+      return 0; // reading it below reports the problem
     }
   }
 
@@ -175,6 +194,14 @@ final class ZooKeeperSessions {
         throw new IOException("zookeeper: cannot use the key in " + source.key() + ": " + e, e);
       }
       ClientKeyFile made = new ClientKeyFile(file, password);
+      // an older copy of the same files is no longer used by new sessions; the session that
+      // still reads it on reconnects keeps it until the JVM exits
+      files
+          .keySet()
+          .removeIf(
+              k ->
+                  k.cert().equals(source.cert())
+                      && java.util.Objects.equals(k.key(), source.key()));
       files.put(source, made);
       return made;
     }

@@ -246,6 +246,30 @@ class ZooKeeperDcsSecurityIT {
   }
 
   @Test
+  void aRenewedCertificateServesTheNextSession() throws Exception {
+    Path cert = dir.resolve("rotating.crt");
+    Path key = dir.resolve("rotating.key");
+    Files.copy(Path.of(rsaPkcs1.cert()), cert, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(Path.of(rsaPkcs1.key()), key, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    TestKey rotating = new TestKey(cert.toString(), key.toString(), null);
+    Map<String, List<String>> acls = Map.of("CN=zk-client-1", List.of("ALL"));
+    ZooKeeperDcs first = dcs("a", tls(rotating, acls));
+    assertTrue(first.attemptToAcquireLeader());
+    assertEquals("a", first.readCluster().leader().name());
+
+    // the files now hold zk-client-2's certificate and key, as after a renewal
+    Files.copy(Path.of(other.cert()), cert, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(Path.of(other.key()), key, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    java.nio.file.attribute.FileTime later =
+        java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 5000);
+    Files.setLastModifiedTime(cert, later);
+    Files.setLastModifiedTime(key, later);
+    ZooKeeperDcs second = dcs("b", tls(rotating, Map.of()));
+    // zk-client-2 is not in the ACL: refused, so the new session presented the new certificate
+    assertThrows(DcsException.class, second::readCluster);
+  }
+
+  @Test
   void setAclsWithSeveralPrincipalsGiveEachItsPermissions() throws Exception {
     Map<String, List<String>> acls =
         Map.of("CN=zk-client-1", List.of("ALL"), "CN=zk-client-2", List.of("READ"));

@@ -533,6 +533,10 @@ public final class HaLoop {
     // (docs/fencing.md).
     fence.fenceIfExpired(wasPaused(), "this HA cycle");
     background.rethrowFatal();
+    // Read before the DCS view: a task finishing while this cycle reads (a bootstrap that takes
+    // the leader key as its last step) would otherwise look idle beside a DCS view from before its
+    // end, and the cycle would race for a key its own node already holds.
+    String busyAtStart = background.busyWith();
     Cluster cluster = readCluster();
     LocalState local = pg.probe();
     lastLocal = local;
@@ -548,7 +552,9 @@ public final class HaLoop {
       cluster = null;
       lock = LockState.LOST;
     }
-    String busy = background.busyWith();
+    String busyNow = background.busyWith();
+    // a task started meanwhile (POST /restart) counts too
+    String busy = busyAtStart != null ? busyAtStart : busyNow;
     boolean paused = cluster != null ? cluster.isPaused() : dyn.pause();
     FailsafeCheck failsafeCheck = null;
     if (cluster != null) {

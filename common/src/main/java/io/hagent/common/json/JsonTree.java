@@ -128,8 +128,14 @@ public final class JsonTree {
       g.writeEndArray();
     } else if (value instanceof String s) {
       g.writeString(s);
-    } else if (value == null || value instanceof Boolean || isJdkNumber(value)) {
-      g.writeObject(value); // jackson-core writes these itself, without databind
+    } else if (value == null) {
+      g.writeNull();
+    } else if (value instanceof Boolean b) {
+      g.writeBoolean(b);
+    } else if (isJdkNumber(value)) {
+      // Explicit writers, never writeObject: that goes through the factory's codec, which may be
+      // a databind mapper still being built on another thread (its config still null).
+      writeNumber(g, value);
     } else {
       return false;
     }
@@ -176,6 +182,26 @@ public final class JsonTree {
   }
 
   /** The numbers jackson-core's generator writes itself (anything else would need databind). */
+  private static void writeNumber(JsonGenerator g, Object n) throws IOException {
+    if (n instanceof Integer i) {
+      g.writeNumber(i);
+    } else if (n instanceof Long l) {
+      g.writeNumber(l);
+    } else if (n instanceof Short sh) {
+      g.writeNumber(sh);
+    } else if (n instanceof Byte b) {
+      g.writeNumber(b.intValue()); // as jackson-core's own writeObject writes a Byte
+    } else if (n instanceof Double d) {
+      g.writeNumber(d);
+    } else if (n instanceof Float f) {
+      g.writeNumber(f);
+    } else if (n instanceof BigInteger bi) {
+      g.writeNumber(bi);
+    } else {
+      g.writeNumber((BigDecimal) n);
+    }
+  }
+
   private static boolean isJdkNumber(Object value) {
     return value instanceof Integer
         || value instanceof Long

@@ -305,4 +305,22 @@ class JsonTest {
     }
     return value == null ? "null" : value.getClass().getSimpleName();
   }
+
+  @org.junit.jupiter.api.Test
+  void theMapperWritesWithTheSharedSettingsAndPlainWritesNeedNoMapper() throws Exception {
+    // the mapper is built on its own copy of the factory: the Python-style escapes still apply
+    assertEquals("\"caf\\u00e9\"", Json.mapper().writeValueAsString("caf\u00e9"));
+    Map<String, Object> plain = new LinkedHashMap<>();
+    plain.put("n", null);
+    plain.put("b", true);
+    plain.put("i", 1);
+    plain.put("l", 1L << 40);
+    plain.put("s", (short) 2);
+    plain.put("y", (byte) 3);
+    plain.put("d", 0.5);
+    plain.put("f", 1.5f);
+    plain.put("bi", BigInteger.TEN.pow(30));
+    plain.put("bd", new java.math.BigDecimal("1.25"));
+    assertEquals(Json.mapper().writeValueAsString(plain), Json.write(plain));
+  }
 }

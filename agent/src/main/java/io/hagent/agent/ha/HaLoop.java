@@ -434,7 +434,16 @@ public final class HaLoop {
       reloadIfRequested();
       tasks.runPending();
       runScheduledRestart();
-      runCycle();
+      try {
+        runCycle();
+      } catch (FatalError e) {
+        throw e;
+      } catch (RuntimeException e) {
+        // As Patroni: one cycle's bug must not take the node down. Safe to go on, because the next
+        // cycle fences first if the lease ran out meanwhile (LeaseFence, docs/fencing.md).
+        LOG.error("Unexpected exception", e);
+        LOG.info("Unexpected exception raised, please report it as a BUG");
+      }
       long next = start + TimeUnit.SECONDS.toNanos(dynamic.loopWait());
       NodeSnapshot s = snapshot.get();
       snapshot.set(s.withNextRun(next));

@@ -172,8 +172,12 @@ public final class JsonTree {
         write(g, item);
       }
       g.writeEndArray();
-    } else if (value == null || value instanceof Boolean || isJdkNumber(value)) {
-      g.writeObject(value); // jackson-core writes these itself, without databind
+    } else if (value == null) {
+      g.writeNull();
+    } else if (value instanceof Boolean b) {
+      g.writeBoolean(b);
+    } else if (isJdkNumber(value)) {
+      writeNumber(g, value); // not writeObject: see writeCompact
     } else if (value instanceof Number n) {
       g.writeNumber(n.toString()); // a Number of our own (hactl's PyFloat) prints itself
     } else {

@@ -80,7 +80,9 @@ public final class HaLoop {
   private boolean wakeRequested;
   private volatile boolean stopping;
 
-  private DynamicConfig dynamic;
+  /** Volatile: the crash detector's thread reads it too. */
+  private volatile DynamicConfig dynamic;
+
   private volatile Cluster lastCluster;
   private volatile LocalState lastLocal;
   private long lastClusterNanos;
@@ -429,6 +431,25 @@ public final class HaLoop {
   /** Runs cycles until {@link #stop()}; returns normally, or throws {@link FatalError}. */
   public void run() {
     dcs.watch(this::onDcsChange);
+    LeaderCrashDetector crashDetector =
+        new LeaderCrashDetector(
+            config.name(),
+            () -> lastCluster,
+            () -> dynamic,
+            pg,
+            dcs,
+            LeaderCrashDetector::tcpConnect,
+            this::wake,
+            nanoTime);
+    crashDetector.start();
+    try {
+      cycles();
+    } finally {
+      crashDetector.close();
+    }
+  }
+
+  private void cycles() {
     while (!stopping) {
       long start = nanoTime.getAsLong();
       reloadIfRequested();

@@ -138,6 +138,11 @@ final class FakeDcs implements Dcs {
   }
 
   @Override
+  public boolean deleteLeaderIfUnchanged(io.hagent.common.cluster.Leader observed) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
   public void touchMember(Map<String, Object> data) {
     throw new UnsupportedOperationException();
   }

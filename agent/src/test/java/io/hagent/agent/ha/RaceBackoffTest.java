@@ -88,6 +88,50 @@ class RaceBackoffTest {
     }
   }
 
+  /** A replica replaying WAL from restore_command, its WAL receiver not streaming. */
+  static LocalState fromArchive(long position) {
+    LocalState r = HaDecisionTest.replica(position);
+    return new LocalState(
+        r.dataDir(),
+        r.running(),
+        r.state(),
+        r.inRecovery(),
+        r.timeline(),
+        r.flushLsn(),
+        r.receiveLsn(),
+        r.replayLsn(),
+        r.latestEndLsn(),
+        "in archive recovery",
+        r.sysid(),
+        r.controlState(),
+        r.serverVersion(),
+        r.postmasterStartTime(),
+        r.replayPaused(),
+        r.replayedTimestamp(),
+        r.replication(),
+        r.pendingRestart(),
+        r.pendingRestartReason());
+  }
+
+  /** WAL restored from the archive moves without a primary: only a streaming receiver counts. */
+  @Test
+  void walFromTheArchiveIsNoSignOfALivePrimary() {
+    AtomicLong now = new AtomicLong(1);
+    RaceBackoff b = new RaceBackoff(now::get);
+    LocalState fromArchive1 = fromArchive(100);
+    LocalState fromArchive2 = fromArchive(200);
+    b.observe(UNLOCKED, fromArchive1);
+    now.addAndGet(TimeUnit.SECONDS.toNanos(2));
+    RaceBackoff.Status s = b.observe(UNLOCKED, fromArchive2);
+    assertFalse(s.walMoved());
+    assertEquals(0, s.elapsedMillis());
+    assertNull(
+        RaceBackoff.decide(input(BACKOFF_10, UNLOCKED, fromArchive2, s), UNLOCKED, fromArchive2));
+    // the same positions through a streaming receiver start the backoff
+    now.addAndGet(TimeUnit.SECONDS.toNanos(2));
+    assertTrue(b.observe(UNLOCKED, HaDecisionTest.replica(300)).walMoved());
+  }
+
   @Test
   void aPrimaryNeverBacksOff() {
     LocalState primary = HaDecisionTest.primary(100);

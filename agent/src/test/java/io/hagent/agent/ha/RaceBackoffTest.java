@@ -25,7 +25,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** primary_race_backoff (§5.3 step 1): the decision rows and the state kept between cycles. */
 class RaceBackoffTest {
-  static final DynamicConfig BACKOFF_10 = DynamicConfig.from(Map.of("primary_race_backoff", 10));
+  /** primary_race_backoff 10 with loop_wait 2: the replica backs off for the first 8 s. */
+  static final DynamicConfig BACKOFF_10 =
+      DynamicConfig.from(Map.of("primary_race_backoff", 10, "loop_wait", 2));
+
   static final Cluster UNLOCKED = HaDecisionTest.cluster(null, null, 100, ME_REPLICA, N2_REPLICA);
 
   static HaInput input(DynamicConfig cfg, Cluster c, LocalState pg, RaceBackoff.Status s) {
@@ -45,8 +48,27 @@ class RaceBackoffTest {
             BACKOFF_10,
             UNLOCKED,
             new RaceBackoff.Status(true, 2500),
-            "My (node1) wal position moved since last heart beat loop, 8 seconds until leader"
+            "My (node1) wal position moved since last heart beat loop, 6 seconds until leader"
                 + " race"),
+        Arguments.of(
+            "WAL moved, 7.5 s in: the last cycle that backs off",
+            BACKOFF_10,
+            UNLOCKED,
+            new RaceBackoff.Status(true, 7500),
+            "My (node1) wal position moved since last heart beat loop, 1 seconds until leader"
+                + " race"),
+        Arguments.of(
+            "WAL moved, backoff - loop_wait passed: race (the cycle is loop_wait long)",
+            BACKOFF_10,
+            UNLOCKED,
+            new RaceBackoff.Status(true, 8000),
+            null),
+        Arguments.of(
+            "backoff not longer than loop_wait: no wait",
+            DynamicConfig.from(Map.of("primary_race_backoff", 2, "loop_wait", 2)),
+            UNLOCKED,
+            new RaceBackoff.Status(true, 0),
+            null),
         Arguments.of(
             "WAL moved, backoff over: race anyway",
             BACKOFF_10,

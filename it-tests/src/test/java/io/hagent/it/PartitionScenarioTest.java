@@ -26,7 +26,8 @@ import org.junit.jupiter.api.extension.TestWatcher;
  * acknowledged a single commit after that promotion (measured by {@link PromotionWatcher}, whose
  * earlier bound is used, so the check errs on the strict side). Then the partition heals and the
  * old leader must rejoin as a streaming replica: a second test on the same cluster, so the two
- * properties fail separately.
+ * properties fail separately. The third and fourth cut the leader off from its replicas only (etcd
+ * still reachable by all), with failsafe mode off and on: nothing may change hands.
  */
 @Tag("scenario")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)

@@ -589,7 +589,8 @@ public final class HaLoop {
     FailsafeCheck failsafeCheck = null;
     if (cluster != null) {
       failsafe.leaderInactive();
-    } else if (failsafeLeader && !paused && busy == null) {
+    } else if (failsafeLeader && !paused) {
+      // also while a background task runs: it does not make the members' answers less true
       Cluster known = lastCluster;
       failsafeCheck =
           failsafeRound.run(
@@ -852,12 +853,19 @@ public final class HaLoop {
     if (status != null) {
       dcs.setStatus(Json.write(status.toJson()));
     }
-    if (dynamic.failsafeMode() && lastCluster != null) {
+    if (lastCluster != null) {
       Map<String, String> topology =
-          FailsafeDecision.topology(
-              config.name(), config.restapi().apiUrl(), lastCluster.members());
-      if (!topology.equals(lastCluster.failsafe())) {
-        dcs.setFailsafe(Json.write(topology));
+          dynamic.failsafeMode()
+              ? FailsafeDecision.topology(
+                  config.name(), config.restapi().apiUrl(), lastCluster.members())
+              : null;
+      switch (FailsafeDecision.keyChange(topology, lastCluster.failsafe())) {
+        case WRITE -> dcs.setFailsafe(Json.write(topology));
+        case DELETE -> {
+          dcs.deleteFailsafe();
+          LOG.info("removed the failsafe key: failsafe_mode is off");
+        }
+        case NONE -> {}
       }
     }
   }

@@ -183,6 +183,11 @@ final class FakeDcs implements Dcs {
   }
 
   @Override
+  public void deleteFailsafe() {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
   public void deleteCluster() {
     throw new UnsupportedOperationException();
   }

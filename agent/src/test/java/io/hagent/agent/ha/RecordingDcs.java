@@ -122,6 +122,11 @@ class RecordingDcs implements Dcs {
   }
 
   @Override
+  public void deleteFailsafe() throws DcsException {
+    call("deleteFailsafe");
+  }
+
+  @Override
   public void deleteCluster() throws DcsException {
     call("deleteCluster");
   }

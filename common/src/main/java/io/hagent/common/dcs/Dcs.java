@@ -77,6 +77,9 @@ public interface Dcs extends AutoCloseable {
 
   void setFailsafe(String json) throws DcsException;
 
+  /** Deletes {@code failsafe} (the leader does, once failsafe_mode is off); absent is fine. */
+  void deleteFailsafe() throws DcsException;
+
   /** Deletes the whole cluster prefix (hactl remove). */
   void deleteCluster() throws DcsException;
 

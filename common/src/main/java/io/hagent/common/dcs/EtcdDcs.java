@@ -364,6 +364,11 @@ public final class EtcdDcs implements Dcs {
   }
 
   @Override
+  public void deleteFailsafe() throws DcsException {
+    delete(keys.failsafe());
+  }
+
+  @Override
   public void deleteCluster() throws DcsException {
     retry(
         "delete_cluster",

@@ -451,6 +451,11 @@ public final class ZooKeeperDcs implements Dcs {
   }
 
   @Override
+  public void deleteFailsafe() throws DcsException {
+    delete(keys.failsafe());
+  }
+
+  @Override
   public void deleteCluster() throws DcsException {
     retry(
         "delete_cluster",

@@ -128,14 +128,8 @@ public final class JsonTree {
       g.writeEndArray();
     } else if (value instanceof String s) {
       g.writeString(s);
-    } else if (value == null) {
-      g.writeNull();
-    } else if (value instanceof Boolean b) {
-      g.writeBoolean(b);
-    } else if (isJdkNumber(value)) {
-      // Explicit writers, never writeObject: that goes through the factory's codec, which may be
-      // a databind mapper still being built on another thread (its config still null).
-      writeNumber(g, value);
+    } else if (value == null || value instanceof Boolean || isJdkNumber(value)) {
+      writeScalar(g, value);
     } else {
       return false;
     }
@@ -172,12 +166,8 @@ public final class JsonTree {
         write(g, item);
       }
       g.writeEndArray();
-    } else if (value == null) {
-      g.writeNull();
-    } else if (value instanceof Boolean b) {
-      g.writeBoolean(b);
-    } else if (isJdkNumber(value)) {
-      writeNumber(g, value); // not writeObject: see writeCompact
+    } else if (value == null || value instanceof Boolean || isJdkNumber(value)) {
+      writeScalar(g, value);
     } else if (value instanceof Number n) {
       g.writeNumber(n.toString()); // a Number of our own (hactl's PyFloat) prints itself
     } else {
@@ -185,27 +175,33 @@ public final class JsonTree {
     }
   }
 
-  /** The numbers jackson-core's generator writes itself (anything else would need databind). */
-  private static void writeNumber(JsonGenerator g, Object n) throws IOException {
-    if (n instanceof Integer i) {
-      g.writeNumber(i);
-    } else if (n instanceof Long l) {
+  /**
+   * null, a Boolean or a JDK number, with the generator's own calls. Not {@code writeObject}: once
+   * the databind mapper exists it is FACTORY's codec, and writeObject hands the value to it; while
+   * the mapper is still being built on another thread (its first use) that codec is half made and
+   * throws a NullPointerException, which once killed a leader's HA loop writing its member key.
+   */
+  private static void writeScalar(JsonGenerator g, Object value) throws IOException {
+    if (value == null) {
+      g.writeNull();
+    } else if (value instanceof Boolean b) {
+      g.writeBoolean(b);
+    } else if (value instanceof Integer || value instanceof Short || value instanceof Byte) {
+      g.writeNumber(((Number) value).intValue());
+    } else if (value instanceof Long l) {
       g.writeNumber(l);
-    } else if (n instanceof Short sh) {
-      g.writeNumber(sh);
-    } else if (n instanceof Byte b) {
-      g.writeNumber(b.intValue()); // as jackson-core's own writeObject writes a Byte
-    } else if (n instanceof Double d) {
+    } else if (value instanceof Double d) {
       g.writeNumber(d);
-    } else if (n instanceof Float f) {
+    } else if (value instanceof Float f) {
       g.writeNumber(f);
-    } else if (n instanceof BigInteger bi) {
-      g.writeNumber(bi);
+    } else if (value instanceof BigInteger i) {
+      g.writeNumber(i);
     } else {
-      g.writeNumber((BigDecimal) n);
+      g.writeNumber((BigDecimal) value);
     }
   }
 
+  /** The numbers jackson-core's generator writes itself (anything else would need databind). */
   private static boolean isJdkNumber(Object value) {
     return value instanceof Integer
         || value instanceof Long

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -185,6 +186,8 @@ class JsonTest {
             "[NaN,Infinity,-Infinity]"),
         Arguments.of(Arrays.asList(1.5, 100.0, 0.1, -0.0), "[1.5,100.0,0.1,-0.0]"),
         Arguments.of(Arrays.asList(null, true, false, List.of()), "[null,true,false,[]]"),
+        Arguments.of(
+            Arrays.asList((short) 7, (byte) -3, 2.5f, new BigDecimal("1.5")), "[7,-3,2.5,1.5]"),
         Arguments.of(
             List.of(
                 List.of(1, 25165984L, "no recovery target specified", "2024-01-01T00:00:00+00:00")),

@@ -293,6 +293,18 @@ public final class ClusterFixture implements AutoCloseable {
     linksOf(node).cut();
   }
 
+  /**
+   * Cuts the node's PostgreSQL and REST API off from the other members, dropping their open
+   * connections (the replicas' WAL streams break at once), while its agent still reaches etcd: a
+   * partition between the leader and its replicas only. Only for {@link #startPartitionable}
+   * clusters; {@link #heal(AgentNode)} ends it.
+   */
+  public void cutFromMembers(AgentNode node) {
+    NodeLinks l = linksOf(node);
+    l.pg().cutAndDrop();
+    l.rest().cutAndDrop();
+  }
+
   /** Ends the node's partition; its connections made before are dropped. */
   public void heal(AgentNode node) {
     linksOf(node).heal();

@@ -190,6 +190,95 @@ class LongActionScenariosTest {
     c.waitForHealthyCluster(HEAL);
   }
 
+  /**
+   * Issue #12: a primary busy with a background task (a restart whose pg_ctl stop waits, as behind
+   * a long shutdown checkpoint; PostgreSQL still runs as primary) when etcd freezes, with
+   * failsafe_mode on. Patroni's DCS-error path asks the failsafe members whatever its async
+   * executor does; so does hagent: the replica accepts and the primary stays writable through the
+   * outage (before, the busy primary demoted once a DCS read had failed for retry_timeout), then
+   * the restart completes on the same leader. The outage is shorter than ttl, so the leader key is
+   * still there when etcd returns; a busy leader whose key expired meanwhile demotes, as Patroni's
+   * handle_long_action_in_progress does (docs/failsafe.md). pg_ctl stop is given 30 s by the agent,
+   * so the wait stays below that.
+   */
+  @Test
+  @Order(4)
+  void withFailsafeABusyPrimaryStaysWritableWhileEtcdIsFrozen() throws Exception {
+    AgentNode leader = c.waitForHealthyCluster(HEAL);
+    int ttl = c.spec().ttl();
+    patchConfig(leader, "{\"failsafe_mode\": true}");
+    Path slowStop = leader.config().dataDir().getParent().resolve("slow-stop");
+    try {
+      Wait.until(
+          "the failsafe key to list every member",
+          Duration.ofSeconds(30),
+          () -> {
+            String fs = c.kv().get(c.dcsPrefix() + "failsafe").orElse("");
+            return c.nodes().stream().allMatch(n -> fs.contains("\"" + n.name() + "\""));
+          });
+      Wait.sleep(Duration.ofSeconds(2L * c.spec().loopWait() + 1)); // every agent saw the mode
+      try (var conn = leader.connect();
+          var st = conn.createStatement()) {
+        st.execute("CREATE TABLE IF NOT EXISTS busy_failsafe (id serial PRIMARY KEY)");
+      }
+      int frozenFor = ttl - 5;
+      marker(leader, "slow-stop", frozenFor + 10);
+      CompletableFuture<HttpResponse<String>> restart =
+          HTTP.sendAsync(
+              HttpRequest.newBuilder(leader.restUri("/restart"))
+                  .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                  .timeout(Duration.ofSeconds(frozenFor + 120))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      Wait.until(
+          leader.name() + " to be busy restarting",
+          Duration.ofSeconds(30),
+          () ->
+              leader
+                  .status()
+                  .map(s -> "restarting".equals(s.path("state").asText()))
+                  .orElse(false));
+      long frozenAt = System.nanoTime();
+      c.etcdMembers().forEach(EtcdProcess::freeze);
+      int writes = 0;
+      String failure = null;
+      try (var conn = leader.connect();
+          var st = conn.createStatement()) {
+        long end = frozenAt + TimeUnit.SECONDS.toNanos(frozenFor);
+        while (System.nanoTime() < end && failure == null) {
+          try {
+            st.execute("INSERT INTO busy_failsafe DEFAULT VALUES");
+            writes++;
+          } catch (java.sql.SQLException e) {
+            failure =
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - frozenAt)
+                    + " ms into the etcd outage: "
+                    + e.getMessage();
+          }
+          Thread.sleep(200);
+        }
+      } finally {
+        c.etcdMembers().forEach(EtcdProcess::thaw);
+      }
+      System.out.printf(
+          "busy primary, failsafe on, etcd frozen %d s during a restart: %d writes acknowledged%s%n",
+          frozenFor, writes, failure == null ? "" : ", then failed " + failure);
+      String log = log(leader);
+      assertEquals(null, failure, "the busy primary stopped taking writes");
+      assertTrue(
+          log.contains("continue to run as a leader because failsafe mode is enabled"),
+          "the leader says why it stays");
+      assertFalse(log.contains("lost leader lock during restart"), "it demoted during the task");
+      HttpResponse<String> answer = restart.get(frozenFor + 120L, TimeUnit.SECONDS);
+      assertEquals(200, answer.statusCode(), answer.body());
+      assertEquals(leader, c.waitForHealthyCluster(HEAL), "the leader changed");
+    } finally {
+      c.etcdMembers().forEach(EtcdProcess::thaw);
+      Files.deleteIfExists(slowStop);
+      patchConfig(c.waitForLeader(HEAL), "{\"failsafe_mode\": false}");
+    }
+  }
+
   private static void patchConfig(AgentNode node, String json) throws Exception {
     HttpResponse<String> r =
         HTTP.send(
@@ -211,9 +300,9 @@ class LongActionScenariosTest {
   }
 
   /**
-   * PostgreSQL's bin directory as links, with pg_ctl (start) and pg_basebackup wrapped: each finds
-   * the node directory from its data directory argument and sleeps if that directory holds
-   * slow-start / slow-basebackup (a number of seconds).
+   * PostgreSQL's bin directory as links, with pg_ctl and pg_basebackup wrapped: each finds the node
+   * directory from its data directory argument and sleeps if that directory holds slow-start /
+   * slow-stop (pg_ctl start / stop) or slow-basebackup (a number of seconds).
    */
   private static Path wrappedBinDir() {
     try {
@@ -223,8 +312,9 @@ class LongActionScenariosTest {
           Files.createSymbolicLink(dir.resolve(p.getFileName()), p);
         }
       }
-      wrap(dir, "pg_ctl", "start", "slow-start");
-      wrap(dir, "pg_basebackup", "", "slow-basebackup");
+      // pg_ctl start waits on slow-start, pg_ctl stop on slow-stop
+      wrap(dir, "pg_ctl", "slow-$1");
+      wrap(dir, "pg_basebackup", "slow-basebackup");
       dir.toFile().setReadable(true, false);
       dir.toFile().setExecutable(true, false);
       return dir;
@@ -233,8 +323,10 @@ class LongActionScenariosTest {
     }
   }
 
-  private static void wrap(Path dir, String tool, String onlyFor, String markerName)
-      throws IOException {
+  /**
+   * @param markerName the marker file's name, a shell word ($1 is the tool's first argument)
+   */
+  private static void wrap(Path dir, String tool, String markerName) throws IOException {
     Path link = dir.resolve(tool);
     Files.delete(link);
     String script =
@@ -247,14 +339,13 @@ class LongActionScenariosTest {
           case "$a" in --pgdata=*) data="${a#--pgdata=}";; esac
           prev="$a"
         done
-        want="%s"
         marker="$(dirname "$data")/%s"
-        if [ -n "$data" ] && [ -f "$marker" ] && { [ -z "$want" ] || [ "$1" = "$want" ]; }; then
+        if [ -n "$data" ] && [ -f "$marker" ]; then
           sleep "$(cat "$marker")"
         fi
         exec "%s/%s" "$@"
         """
-            .formatted(onlyFor, markerName, NodeConfig.BIN_DIR, tool);
+            .formatted(markerName, NodeConfig.BIN_DIR, tool);
     Files.writeString(link, script);
     Files.setPosixFilePermissions(link, PosixFilePermissions.fromString("rwxr-xr-x"));
   }

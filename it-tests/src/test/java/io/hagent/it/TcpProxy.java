@@ -116,6 +116,16 @@ public final class TcpProxy implements AutoCloseable {
     cut = true;
   }
 
+  /**
+   * As {@link #cut()}, and every connection made so far is dropped at once: the peers see their
+   * sessions end now (a replica's WAL stream breaks at once instead of after wal_receiver_timeout),
+   * and their reconnection attempts hang as on a partitioned network.
+   */
+  public void cutAndDrop() {
+    cut = true;
+    dropAll();
+  }
+
   public boolean isCut() {
     return cut;
   }

@@ -86,6 +86,16 @@ final class AccessGuard {
   }
 
   /**
+   * The allowlist decision for POST /failsafe: restapi.allowlist only, never the members' addresses
+   * (Patroni's check_access(allowlist_check_members=False), after patroni/patroni#3096). The leader
+   * calls it exactly when it cannot reach the DCS; by then its member key may have expired from the
+   * caller's view of the cluster, and a members-only check would refuse it and make it demote.
+   */
+  boolean allowlistedIgnoringMembers(InetAddress client) {
+    return allowlist.isEmpty() || allowlist.stream().anyMatch(n -> n.contains(client));
+  }
+
+  /**
    * @param allowlisted the connection's {@link #allowlisted} decision
    * @return null when the request may proceed, else the 403/401 reply
    */

@@ -42,6 +42,30 @@ public final class FailsafeDecision {
     return t;
   }
 
+  /** What the leader does with the {@code failsafe} key this cycle. */
+  enum KeyChange {
+    NONE,
+    WRITE,
+    DELETE
+  }
+
+  /**
+   * What the leader does with the {@code failsafe} key, given the topology it would publish (null
+   * when failsafe_mode is off) and the key as read this cycle (null when absent). On: write the
+   * topology when it differs, so a member whose key expired (it left, or is down past ttl) drops
+   * out of it on the next cycle, and a new one comes in, as Patroni's update_lock does. Off: delete
+   * a key that is still there. Patroni only stops writing it (issue patroni/patroni#3363: the stale
+   * key stays and GET /failsafe keeps answering 200 with it, though its docs say 502 when
+   * failsafe_mode is off); nothing reads the key while the mode is off, and turning it on again
+   * writes a fresh one within a cycle, so removing it costs nothing and ends the stale answer.
+   */
+  static KeyChange keyChange(Map<String, String> topology, Map<String, Object> current) {
+    if (topology == null) {
+      return current == null ? KeyChange.NONE : KeyChange.DELETE;
+    }
+    return topology.equals(current) ? KeyChange.NONE : KeyChange.WRITE;
+  }
+
   /**
    * The decision when the DCS could not be read or the lock not renewed, for a running primary with
    * failsafe mode on and not paused: stay primary only if every member of the topology accepted
@@ -52,11 +76,25 @@ public final class FailsafeDecision {
     if (paused || !in.config().failsafeMode() || !in.pg().isPrimary()) {
       return null;
     }
-    FailsafeCheck check = in.failsafe();
-    if (check != null && check.allAccepted()) {
+    if (keepsLeader(in, paused)) {
       return Plan.none(CONTINUE);
     }
     return Plans.demote(in, DemoteMode.OFFLINE, DEMOTED);
+  }
+
+  /**
+   * Whether failsafe mode keeps this running primary as leader this cycle though the DCS could not
+   * be reached: failsafe on, not paused, and every member of the topology accepted this cycle's
+   * round. Also while a background task runs (a restart's long checkpoint, say): Patroni's
+   * _handle_dcs_error makes the same check without looking at its async executor.
+   */
+  static boolean keepsLeader(HaInput in, boolean paused) {
+    FailsafeCheck check = in.failsafe();
+    return !paused
+        && in.config().failsafeMode()
+        && in.pg().isPrimary()
+        && check != null
+        && check.allAccepted();
   }
 
   /**

@@ -97,6 +97,11 @@ public final class HaDecision {
     if (in.lock() == LockState.HELD) {
       return Plan.none("updated leader lock during " + action);
     }
+    if (in.cluster() == null && FailsafeDecision.keepsLeader(in, paused)) {
+      // the DCS is out of reach but every member accepted this cycle's POST /failsafe: the task
+      // goes on and the primary stays, as it would without the task
+      return Plan.none(FailsafeDecision.CONTINUE);
+    }
     boolean wasPrimary = in.pg().isPrimary() || in.lock() == LockState.LOST;
     if (!paused && wasPrimary && !action.equals("bootstrap")) {
       return new Plan(

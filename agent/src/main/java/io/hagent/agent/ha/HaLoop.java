@@ -80,7 +80,9 @@ public final class HaLoop {
   private boolean wakeRequested;
   private volatile boolean stopping;
 
-  private DynamicConfig dynamic;
+  /** Volatile: the crash detector's thread reads it too. */
+  private volatile DynamicConfig dynamic;
+
   private volatile Cluster lastCluster;
   private volatile LocalState lastLocal;
   private long lastClusterNanos;
@@ -429,12 +431,40 @@ public final class HaLoop {
   /** Runs cycles until {@link #stop()}; returns normally, or throws {@link FatalError}. */
   public void run() {
     dcs.watch(this::onDcsChange);
+    LeaderCrashDetector crashDetector =
+        new LeaderCrashDetector(
+            config.name(),
+            () -> lastCluster,
+            () -> dynamic,
+            pg,
+            dcs,
+            LeaderCrashDetector::tcpConnect,
+            this::wake,
+            nanoTime);
+    crashDetector.start();
+    try {
+      cycles();
+    } finally {
+      crashDetector.close();
+    }
+  }
+
+  private void cycles() {
     while (!stopping) {
       long start = nanoTime.getAsLong();
       reloadIfRequested();
       tasks.runPending();
       runScheduledRestart();
-      runCycle();
+      try {
+        runCycle();
+      } catch (FatalError e) {
+        throw e;
+      } catch (RuntimeException e) {
+        // As Patroni: one cycle's bug must not take the node down. Safe to go on, because the next
+        // cycle fences first if the lease ran out meanwhile (LeaseFence, docs/fencing.md).
+        LOG.error("Unexpected exception", e);
+        LOG.info("Unexpected exception raised, please report it as a BUG");
+      }
       long next = start + TimeUnit.SECONDS.toNanos(dynamic.loopWait());
       NodeSnapshot s = snapshot.get();
       snapshot.set(s.withNextRun(next));
@@ -533,6 +563,10 @@ public final class HaLoop {
     // (docs/fencing.md).
     fence.fenceIfExpired(wasPaused(), "this HA cycle");
     background.rethrowFatal();
+    // Read before the DCS view: a task finishing while this cycle reads (a bootstrap that takes
+    // the leader key as its last step) would otherwise look idle beside a DCS view from before its
+    // end, and the cycle would race for a key its own node already holds.
+    String busyAtStart = background.busyWith();
     Cluster cluster = readCluster();
     LocalState local = pg.probe();
     lastLocal = local;
@@ -548,12 +582,15 @@ public final class HaLoop {
       cluster = null;
       lock = LockState.LOST;
     }
-    String busy = background.busyWith();
+    String busyNow = background.busyWith();
+    // a task started meanwhile (POST /restart) counts too
+    String busy = busyAtStart != null ? busyAtStart : busyNow;
     boolean paused = cluster != null ? cluster.isPaused() : dyn.pause();
     FailsafeCheck failsafeCheck = null;
     if (cluster != null) {
       failsafe.leaderInactive();
-    } else if (failsafeLeader && !paused && busy == null) {
+    } else if (failsafeLeader && !paused) {
+      // also while a background task runs: it does not make the members' answers less true
       Cluster known = lastCluster;
       failsafeCheck =
           failsafeRound.run(
@@ -816,12 +853,19 @@ public final class HaLoop {
     if (status != null) {
       dcs.setStatus(Json.write(status.toJson()));
     }
-    if (dynamic.failsafeMode() && lastCluster != null) {
+    if (lastCluster != null) {
       Map<String, String> topology =
-          FailsafeDecision.topology(
-              config.name(), config.restapi().apiUrl(), lastCluster.members());
-      if (!topology.equals(lastCluster.failsafe())) {
-        dcs.setFailsafe(Json.write(topology));
+          dynamic.failsafeMode()
+              ? FailsafeDecision.topology(
+                  config.name(), config.restapi().apiUrl(), lastCluster.members())
+              : null;
+      switch (FailsafeDecision.keyChange(topology, lastCluster.failsafe())) {
+        case WRITE -> dcs.setFailsafe(Json.write(topology));
+        case DELETE -> {
+          dcs.deleteFailsafe();
+          LOG.info("removed the failsafe key: failsafe_mode is off");
+        }
+        case NONE -> {}
       }
     }
   }

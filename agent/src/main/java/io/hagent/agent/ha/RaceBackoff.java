@@ -7,10 +7,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
- * {@code primary_race_backoff} (Patroni 4.1, §5.3 step 1): a replica whose WAL position still moves
+ * {@code primary_race_backoff} (Patroni 4.1, §5.3 step 1, patroni/patroni#3453): a replica whose
+ * WAL receiver is streaming and whose max(receive, replay) position moved since the previous cycle
  * while the leader key is missing is still receiving WAL from the old primary, so that primary is
  * alive and only its agent (or its etcd connection) failed. Such a replica stays out of the race
- * for up to {@code primary_race_backoff} seconds from the first cycle it saw that, and races anyway
+ * for up to {@code primary_race_backoff - loop_wait} seconds from the first cycle it saw that (the
+ * next cycle then races, so the whole wait is about {@code primary_race_backoff}), and races anyway
  * once they have passed (a primary that keeps writing without a lock must not block failover
  * forever). A replica whose WAL stands still races at once, as without the setting.
  *
@@ -42,7 +44,10 @@ public final class RaceBackoff {
    */
   public Status observe(Cluster cluster, LocalState pg) {
     Long wal = pg.isReplica() ? pg.walPosition() : null;
-    boolean moved = wal != null && previousWal != null && !wal.equals(previousWal);
+    // Patroni's rule (patroni/patroni#3453): only WAL that arrives through a live WAL receiver
+    // shows a primary still running; WAL restored from the archive moves without any primary.
+    boolean streaming = "streaming".equals(pg.replicationState());
+    boolean moved = streaming && wal != null && previousWal != null && !wal.equals(previousWal);
     previousWal = wal;
     if (cluster == null || !cluster.isUnlocked() || wal == null) {
       startedNanos = 0;
@@ -70,7 +75,11 @@ public final class RaceBackoff {
     if (f != null && !f.isEmpty() && f.member() != null) {
       return null;
     }
-    long leftMillis = backoff * 1000L - s.elapsedMillis();
+    // The spec's rule (§5.3 step 1): back off while the position moves and less than
+    // primary_race_backoff - loop_wait seconds have passed since it first moved. The cycle after
+    // that races, about loop_wait later: the race comes no later than about primary_race_backoff
+    // after the first moved position, never later.
+    long leftMillis = (backoff - (long) in.config().loopWait()) * 1000L - s.elapsedMillis();
     if (leftMillis <= 0) {
       return null;
     }

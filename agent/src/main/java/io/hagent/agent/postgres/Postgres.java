@@ -148,6 +148,15 @@ public interface Postgres {
   }
 
   /**
+   * This replica's WAL receiver, read over a connection of its own with a short timeout so that a
+   * background detector can ask often without waiting for the HA loop's queries; null when it could
+   * not be read (PostgreSQL down, starting, or not ours to ask).
+   */
+  default WalStream walStream() {
+    return null;
+  }
+
+  /**
    * Makes synchronous_standby_names {@code value} (null: whatever the configuration says) in
    * postgresql.conf and reloads; no restart. False if it could not be written.
    */

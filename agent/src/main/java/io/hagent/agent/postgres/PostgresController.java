@@ -203,6 +203,43 @@ public final class PostgresController implements Postgres {
     return instance.pgCtl().controlData().checkpointLsn();
   }
 
+  /** The detector's own connection: never shares a lock with the HA loop's long statements. */
+  private LocalConnection streamConnection;
+
+  private io.hagent.common.config.PostgresqlConfig streamConnectionFor;
+
+  @Override
+  public synchronized WalStream walStream() {
+    io.hagent.common.config.PostgresqlConfig pg = instance.pg();
+    if (streamConnection == null || streamConnectionFor != pg) {
+      if (streamConnection != null) {
+        streamConnection.close(); // reloaded configuration: maybe other credentials
+      }
+      streamConnection =
+          new LocalConnection(
+              pg.localHost(), pg.port(), instance.database(), pg.superuser(), false, null);
+      streamConnectionFor = pg;
+    }
+    try {
+      List<Map<String, Object>> rows =
+          streamConnection.query(
+              "SELECT w.status, w.sender_host, w.sender_port FROM (SELECT 1) AS one"
+                  + " LEFT JOIN pg_catalog.pg_stat_wal_receiver w ON true",
+              1);
+      if (rows.isEmpty() || rows.get(0).get("status") == null) {
+        return WalStream.NONE;
+      }
+      Map<String, Object> row = rows.get(0);
+      Object port = row.get("sender_port");
+      return new WalStream(
+          String.valueOf(row.get("status")),
+          row.get("sender_host") == null ? null : String.valueOf(row.get("sender_host")),
+          port instanceof Number n ? n.intValue() : 0);
+    } catch (java.sql.SQLException e) {
+      return null;
+    }
+  }
+
   @Override
   public SyncStatus syncStatus() {
     return sync.status();

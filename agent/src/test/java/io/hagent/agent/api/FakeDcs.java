@@ -138,6 +138,11 @@ final class FakeDcs implements Dcs {
   }
 
   @Override
+  public boolean deleteLeaderIfUnchanged(io.hagent.common.cluster.Leader observed) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
   public void touchMember(Map<String, Object> data) {
     throw new UnsupportedOperationException();
   }
@@ -174,6 +179,11 @@ final class FakeDcs implements Dcs {
 
   @Override
   public void setFailsafe(String json) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public void deleteFailsafe() {
     throw new UnsupportedOperationException();
   }
 

@@ -619,6 +619,42 @@ class ManagementApiTest {
     assertTrue(actions.failsafeLeaders.isEmpty());
   }
 
+  /**
+   * Patroni checks POST /failsafe against restapi.allowlist, authentication and client certificates
+   * like any unsafe endpoint, but never against the members' addresses (allowlist_include_members):
+   * the leader calls it when its member key may be gone.
+   */
+  @Test
+  void postFailsafeIgnoresTheMembersAllowlist() throws Exception {
+    String body =
+        "{\"name\":\"node1\",\"conn_url\":\"postgres://10.9.9.1:5432/postgres\","
+            + "\"api_url\":\"http://10.9.9.1:8008/patroni\",\"slots\":{}}";
+    Cluster here = threeNodes(Map.of("ttl", 30, "failsafe_mode", true));
+    List<Member> elsewhere = new ArrayList<>();
+    for (Member m : here.members()) {
+      Map<String, Object> d = new LinkedHashMap<>(m.data());
+      d.put("api_url", "http://10.9.9.1:8008/patroni");
+      elsewhere.add(new Member(m.name(), d, 1));
+    }
+    // members only, none at this address: other unsafe endpoints refuse, POST /failsafe does not
+    start(cluster(here.config(), "node1", elsewhere, null, null), "node2", config(List.of(), true));
+    assertEquals(403, call("POST", "/reload", null).code());
+    assertEquals(200, call("POST", "/failsafe", body).code());
+    assertEquals(401, call("POST", "/failsafe", body, null).code(), "authentication still applies");
+    server.stop();
+
+    // restapi.allowlist still applies to it; a member at this address does not open it
+    start(here, "node2", config(List.of("10.1.2.3"), true));
+    assertEquals(202, call("POST", "/reload", null).code());
+    Reply denied = call("POST", "/failsafe", body);
+    assertEquals(403, denied.code());
+    assertEquals("Access is denied", denied.body());
+    server.stop();
+
+    start(here, "node2", config(List.of("127.0.0.0/8"), true));
+    assertEquals(200, call("POST", "/failsafe", body).code());
+  }
+
   @Test
   void restartCannotBeScheduledWhilePaused() throws Exception {
     start(threeNodes(Map.of("ttl", 30, "pause", true)), "node1");

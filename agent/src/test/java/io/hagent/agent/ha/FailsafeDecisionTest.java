@@ -112,6 +112,77 @@ class FailsafeDecisionTest {
     }
   }
 
+  static Stream<Arguments> busyRows() {
+    LocalState primary = HaDecisionTest.primary(100);
+    LocalState stopped = HaDecisionTest.stopped("in production");
+    String cont = FailsafeDecision.CONTINUE;
+    return Stream.of(
+        Arguments.of("on, every member accepted", ON, primary, ALL, Kind.NONE, cont),
+        Arguments.of("on, single-node topology", ON, primary, SINGLE_NODE, Kind.NONE, cont),
+        Arguments.of(
+            "on, one member did not accept",
+            ON,
+            primary,
+            ONE_MISSING,
+            Kind.DEMOTE,
+            "lost leader lock during restart"),
+        Arguments.of(
+            "off, all accepted is ignored",
+            OFF,
+            primary,
+            ALL,
+            Kind.DEMOTE,
+            "lost leader lock during restart"),
+        Arguments.of(
+            "on, PostgreSQL not running (no round is made)",
+            ON,
+            stopped,
+            null,
+            Kind.DEMOTE,
+            "lost leader lock during restart"),
+        Arguments.of("on, paused", ON_PAUSED, primary, null, Kind.NONE, "restart in progress"));
+  }
+
+  /**
+   * Issue #12: a primary busy with a background task (a restart waiting on a long checkpoint) whose
+   * DCS becomes unreachable. Patroni's _handle_dcs_error does not look at its async executor, so
+   * failsafe keeps it primary while every member accepts; without that it demotes as before.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("busyRows")
+  void primaryBusyWithATaskWhoseDcsIsUnreachable(
+      String situation,
+      DynamicConfig cfg,
+      LocalState pg,
+      FailsafeCheck check,
+      Kind kind,
+      String message) {
+    Plan p = HaDecision.decide(dcsDown(cfg, pg, LockState.LOST, check).busyWith("restart"));
+    assertEquals(kind, p.kind(), situation);
+    assertEquals(message, p.message(), situation);
+    if (kind == Kind.NONE) {
+      assertTrue(p.steps().isEmpty(), "the task goes on untouched: " + p.steps());
+    }
+  }
+
+  /** The key's lifecycle: written while on and changed, deleted once off, left alone otherwise. */
+  @Test
+  void theLeaderWritesTheKeyWhileOnAndDeletesItOnceOff() {
+    Map<String, String> two = Map.of("node1", "http://a/patroni", "node2", "http://b/patroni");
+    Map<String, Object> twoRead = Map.of("node1", "http://a/patroni", "node2", "http://b/patroni");
+    Map<String, Object> threeRead =
+        Map.of(
+            "node1", "http://a/patroni", "node2", "http://b/patroni", "node3", "http://c/patroni");
+    assertEquals(FailsafeDecision.KeyChange.WRITE, FailsafeDecision.keyChange(two, null));
+    assertEquals(FailsafeDecision.KeyChange.NONE, FailsafeDecision.keyChange(two, twoRead));
+    // node3's member key expired (it left): the next write drops it
+    assertEquals(FailsafeDecision.KeyChange.WRITE, FailsafeDecision.keyChange(two, threeRead));
+    // failsafe_mode switched off at runtime: the stale key goes, once
+    assertEquals(FailsafeDecision.KeyChange.DELETE, FailsafeDecision.keyChange(null, threeRead));
+    assertEquals(FailsafeDecision.KeyChange.DELETE, FailsafeDecision.keyChange(null, Map.of()));
+    assertEquals(FailsafeDecision.KeyChange.NONE, FailsafeDecision.keyChange(null, null));
+  }
+
   @Test
   void topologyHasEveryMemberWithAnApiUrlAndTheLeader() {
     Map<String, Object> noApi = new LinkedHashMap<>(N3_REPLICA.data());

@@ -27,6 +27,12 @@ final class FakePostgres implements Postgres {
       io.hagent.agent.postgres.DivergenceCheck.NOT_DIVERGED;
   volatile boolean cloneOk = true;
   volatile CountDownLatch holdStart;
+  volatile io.hagent.agent.postgres.WalStream walStream;
+
+  @Override
+  public io.hagent.agent.postgres.WalStream walStream() {
+    return walStream;
+  }
 
   @Override
   public LocalState probe() {

@@ -999,6 +999,22 @@ class HaDecisionTest {
             .input()
             .busyWith("starting");
     assertEquals("not healthy enough for leader race", HaDecision.decide(leaderless).message());
+
+    // The cycle's DCS view is from before our own bootstrap took the leader key; PostgreSQL
+    // already runs as primary. No race (it would fail on our own key and demote us) and no demote.
+    HaInput bootstrapEnding =
+        row(
+                "x",
+                cluster(null, null, 0, ME_PRIMARY),
+                primary(100),
+                LockState.NOT_HOLDER,
+                Kind.NONE,
+                "")
+            .input()
+            .busyWith("bootstrap");
+    Plan ending = HaDecision.decide(bootstrapEnding);
+    assertEquals(Kind.NONE, ending.kind(), ending.message());
+    assertTrue(ending.effects().isEmpty(), ending.effects().toString());
   }
 
   @org.junit.jupiter.api.Test

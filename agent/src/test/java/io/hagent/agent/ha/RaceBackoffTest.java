@@ -25,7 +25,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** primary_race_backoff (§5.3 step 1): the decision rows and the state kept between cycles. */
 class RaceBackoffTest {
-  static final DynamicConfig BACKOFF_10 = DynamicConfig.from(Map.of("primary_race_backoff", 10));
+  /** primary_race_backoff 10 with loop_wait 2: the replica backs off for the first 8 s. */
+  static final DynamicConfig BACKOFF_10 =
+      DynamicConfig.from(Map.of("primary_race_backoff", 10, "loop_wait", 2));
+
   static final Cluster UNLOCKED = HaDecisionTest.cluster(null, null, 100, ME_REPLICA, N2_REPLICA);
 
   static HaInput input(DynamicConfig cfg, Cluster c, LocalState pg, RaceBackoff.Status s) {
@@ -45,8 +48,27 @@ class RaceBackoffTest {
             BACKOFF_10,
             UNLOCKED,
             new RaceBackoff.Status(true, 2500),
-            "My (node1) wal position moved since last heart beat loop, 8 seconds until leader"
+            "My (node1) wal position moved since last heart beat loop, 6 seconds until leader"
                 + " race"),
+        Arguments.of(
+            "WAL moved, 7.5 s in: the last cycle that backs off",
+            BACKOFF_10,
+            UNLOCKED,
+            new RaceBackoff.Status(true, 7500),
+            "My (node1) wal position moved since last heart beat loop, 1 seconds until leader"
+                + " race"),
+        Arguments.of(
+            "WAL moved, backoff - loop_wait passed: race (the cycle is loop_wait long)",
+            BACKOFF_10,
+            UNLOCKED,
+            new RaceBackoff.Status(true, 8000),
+            null),
+        Arguments.of(
+            "backoff not longer than loop_wait: no wait",
+            DynamicConfig.from(Map.of("primary_race_backoff", 2, "loop_wait", 2)),
+            UNLOCKED,
+            new RaceBackoff.Status(true, 0),
+            null),
         Arguments.of(
             "WAL moved, backoff over: race anyway",
             BACKOFF_10,
@@ -86,6 +108,50 @@ class RaceBackoffTest {
       assertEquals(Kind.NONE, whole.kind(), "no race while backing off");
       assertEquals(waits, whole.message());
     }
+  }
+
+  /** A replica replaying WAL from restore_command, its WAL receiver not streaming. */
+  static LocalState fromArchive(long position) {
+    LocalState r = HaDecisionTest.replica(position);
+    return new LocalState(
+        r.dataDir(),
+        r.running(),
+        r.state(),
+        r.inRecovery(),
+        r.timeline(),
+        r.flushLsn(),
+        r.receiveLsn(),
+        r.replayLsn(),
+        r.latestEndLsn(),
+        "in archive recovery",
+        r.sysid(),
+        r.controlState(),
+        r.serverVersion(),
+        r.postmasterStartTime(),
+        r.replayPaused(),
+        r.replayedTimestamp(),
+        r.replication(),
+        r.pendingRestart(),
+        r.pendingRestartReason());
+  }
+
+  /** WAL restored from the archive moves without a primary: only a streaming receiver counts. */
+  @Test
+  void walFromTheArchiveIsNoSignOfALivePrimary() {
+    AtomicLong now = new AtomicLong(1);
+    RaceBackoff b = new RaceBackoff(now::get);
+    LocalState fromArchive1 = fromArchive(100);
+    LocalState fromArchive2 = fromArchive(200);
+    b.observe(UNLOCKED, fromArchive1);
+    now.addAndGet(TimeUnit.SECONDS.toNanos(2));
+    RaceBackoff.Status s = b.observe(UNLOCKED, fromArchive2);
+    assertFalse(s.walMoved());
+    assertEquals(0, s.elapsedMillis());
+    assertNull(
+        RaceBackoff.decide(input(BACKOFF_10, UNLOCKED, fromArchive2, s), UNLOCKED, fromArchive2));
+    // the same positions through a streaming receiver start the backoff
+    now.addAndGet(TimeUnit.SECONDS.toNanos(2));
+    assertTrue(b.observe(UNLOCKED, HaDecisionTest.replica(300)).walMoved());
   }
 
   @Test

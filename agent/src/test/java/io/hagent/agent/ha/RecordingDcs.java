@@ -58,6 +58,13 @@ class RecordingDcs implements Dcs {
   }
 
   @Override
+  public boolean deleteLeaderIfUnchanged(io.hagent.common.cluster.Leader observed)
+      throws DcsException {
+    call("deleteLeaderIfUnchanged " + observed.name() + " " + observed.modRevision());
+    return true;
+  }
+
+  @Override
   public void touchMember(Map<String, Object> data) throws DcsException {
     call("touchMember " + data.get("role"));
   }
@@ -112,6 +119,11 @@ class RecordingDcs implements Dcs {
   @Override
   public void setFailsafe(String json) throws DcsException {
     call("setFailsafe " + json);
+  }
+
+  @Override
+  public void deleteFailsafe() throws DcsException {
+    call("deleteFailsafe");
   }
 
   @Override

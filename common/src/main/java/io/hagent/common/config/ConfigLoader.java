@@ -51,6 +51,7 @@ public final class ConfigLoader {
           "primary_stop_timeout",
           "master_stop_timeout",
           "primary_race_backoff",
+          "fast_failover",
           "synchronous_mode",
           "synchronous_mode_strict",
           "synchronous_node_count",

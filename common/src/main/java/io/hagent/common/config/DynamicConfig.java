@@ -108,6 +108,15 @@ public record DynamicConfig(
     return Math.max(0, intOf(raw.get("primary_race_backoff"), 0));
   }
 
+  /**
+   * fast_failover (hagent's own, default true): a replica removes the leader key of a leader whose
+   * REST API and PostgreSQL refuse connections after its WAL stream closed, rather than waiting for
+   * the lease (docs/crash-detection.md).
+   */
+  public boolean fastFailover() {
+    return !raw.containsKey("fast_failover") || Tags.truthy(raw.get("fast_failover"));
+  }
+
   public boolean synchronous() {
     return !"off".equals(synchronousMode);
   }

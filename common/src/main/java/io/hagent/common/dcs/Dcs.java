@@ -40,6 +40,16 @@ public interface Dcs extends AutoCloseable {
   /** Deletes the leader key only if it still holds our name. */
   boolean deleteLeader() throws DcsException;
 
+  /**
+   * Deletes the leader key only if it is still exactly the one observed: same holder, same revision
+   * (etcd mod_revision; ZooKeeper mzxid) and same lease (ZooKeeper: ephemeral owner). For a replica
+   * that has evidence the holder's processes are gone (docs/crash-detection.md): a holder that
+   * restarted and renewed the key in between changed its revision and keeps it.
+   *
+   * @return true if this call deleted the key
+   */
+  boolean deleteLeaderIfUnchanged(io.hagent.common.cluster.Leader observed) throws DcsException;
+
   /** Writes {@code members/<name>} with our lease; skips the write when the value is unchanged. */
   void touchMember(Map<String, Object> data) throws DcsException;
 
@@ -66,6 +76,9 @@ public interface Dcs extends AutoCloseable {
   void setStatus(String json) throws DcsException;
 
   void setFailsafe(String json) throws DcsException;
+
+  /** Deletes {@code failsafe} (the leader does, once failsafe_mode is off); absent is fine. */
+  void deleteFailsafe() throws DcsException;
 
   /** Deletes the whole cluster prefix (hactl remove). */
   void deleteCluster() throws DcsException;

@@ -249,6 +249,29 @@ public final class EtcdDcs implements Dcs {
         .isSucceeded();
   }
 
+  @Override
+  public boolean deleteLeaderIfUnchanged(io.hagent.common.cluster.Leader observed)
+      throws DcsException {
+    ByteSequence leader = bytes(keys.leader());
+    return retry(
+            "delete_leader_if_unchanged",
+            deadline ->
+                await(
+                    kv().txn()
+                        .If(
+                            new Cmp(leader, Cmp.Op.EQUAL, CmpTarget.value(bytes(observed.name()))),
+                            new Cmp(
+                                leader,
+                                Cmp.Op.EQUAL,
+                                CmpTarget.modRevision(observed.modRevision())))
+                        // every put changes mod_revision, also one that only moves the key to
+                        // another lease (a restarted holder's renewal): no lease compare needed
+                        .Then(Op.delete(leader, DeleteOption.DEFAULT))
+                        .commit(),
+                    deadline))
+        .isSucceeded();
+  }
+
   // ---------------------------------------------------------------- member key
 
   @Override
@@ -338,6 +361,11 @@ public final class EtcdDcs implements Dcs {
   @Override
   public void setFailsafe(String json) throws DcsException {
     put(keys.failsafe(), json);
+  }
+
+  @Override
+  public void deleteFailsafe() throws DcsException {
+    delete(keys.failsafe());
   }
 
   @Override

@@ -315,6 +315,32 @@ public final class ZooKeeperDcs implements Dcs {
     return deleted;
   }
 
+  @Override
+  public boolean deleteLeaderIfUnchanged(io.hagent.common.cluster.Leader observed)
+      throws DcsException {
+    return retry(
+        "delete_leader_if_unchanged",
+        deadline ->
+            call(
+                deadline,
+                z -> {
+                  Stat stat = new Stat();
+                  try {
+                    byte[] data = z.getData(keys.leader(), false, stat);
+                    if (!observed.name().equals(text(data))
+                        || stat.getMzxid() != observed.modRevision()
+                        || stat.getEphemeralOwner() != observed.leaseId()) {
+                      return false;
+                    }
+                    z.delete(keys.leader(), stat.getVersion()); // fails if changed since the read
+                    return true;
+                  } catch (KeeperException.NoNodeException
+                      | KeeperException.BadVersionException e) {
+                    return false;
+                  }
+                }));
+  }
+
   // ---------------------------------------------------------------- member node
 
   @Override
@@ -422,6 +448,11 @@ public final class ZooKeeperDcs implements Dcs {
   @Override
   public void setFailsafe(String json) throws DcsException {
     setOrCreate(keys.failsafe(), json);
+  }
+
+  @Override
+  public void deleteFailsafe() throws DcsException {
+    delete(keys.failsafe());
   }
 
   @Override

@@ -37,7 +37,9 @@ public final class Json {
   /** Holder: databind is loaded only when something asks for the mapper. */
   private static final class Mapper {
     static final ObjectMapper INSTANCE =
-        JsonMapper.builder(JsonTree.FACTORY)
+        // A copy: a mapper makes itself its factory's codec while it is being built, and the
+        // shared factory is in use on other threads meanwhile.
+        JsonMapper.builder(JsonTree.FACTORY.copy())
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .build();

@@ -129,7 +129,7 @@ public final class JsonTree {
     } else if (value instanceof String s) {
       g.writeString(s);
     } else if (value == null || value instanceof Boolean || isJdkNumber(value)) {
-      g.writeObject(value); // jackson-core writes these itself, without databind
+      writeScalar(g, value);
     } else {
       return false;
     }
@@ -167,11 +167,37 @@ public final class JsonTree {
       }
       g.writeEndArray();
     } else if (value == null || value instanceof Boolean || isJdkNumber(value)) {
-      g.writeObject(value); // jackson-core writes these itself, without databind
+      writeScalar(g, value);
     } else if (value instanceof Number n) {
       g.writeNumber(n.toString()); // a Number of our own (hactl's PyFloat) prints itself
     } else {
       g.writeString(value.toString());
+    }
+  }
+
+  /**
+   * null, a Boolean or a JDK number, with the generator's own calls. Not {@code writeObject}: once
+   * the databind mapper exists it is FACTORY's codec, and writeObject hands the value to it; while
+   * the mapper is still being built on another thread (its first use) that codec is half made and
+   * throws a NullPointerException, which once killed a leader's HA loop writing its member key.
+   */
+  private static void writeScalar(JsonGenerator g, Object value) throws IOException {
+    if (value == null) {
+      g.writeNull();
+    } else if (value instanceof Boolean b) {
+      g.writeBoolean(b);
+    } else if (value instanceof Integer || value instanceof Short || value instanceof Byte) {
+      g.writeNumber(((Number) value).intValue());
+    } else if (value instanceof Long l) {
+      g.writeNumber(l);
+    } else if (value instanceof Double d) {
+      g.writeNumber(d);
+    } else if (value instanceof Float f) {
+      g.writeNumber(f);
+    } else if (value instanceof BigInteger i) {
+      g.writeNumber(i);
+    } else {
+      g.writeNumber((BigDecimal) value);
     }
   }
 

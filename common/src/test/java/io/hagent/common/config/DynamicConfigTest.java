@@ -37,6 +37,14 @@ class DynamicConfigTest {
   }
 
   @Test
+  void fastFailoverIsOnUnlessSwitchedOff() {
+    assertEquals(true, DynamicConfig.DEFAULTS.fastFailover());
+    assertEquals(true, DynamicConfig.from(Map.of("fast_failover", true)).fastFailover());
+    assertEquals(false, DynamicConfig.from(Map.of("fast_failover", false)).fastFailover());
+    assertEquals(false, DynamicConfig.from(Map.of("fast_failover", "off")).fastFailover());
+  }
+
+  @Test
   void legacyMasterTimeoutsAreHonouredAndPrimaryWins() {
     assertEquals(0, DynamicConfig.from(Map.of("master_start_timeout", 0)).primaryStartTimeout());
     assertEquals(20, DynamicConfig.from(Map.of("master_stop_timeout", 20)).primaryStopTimeout());

@@ -44,6 +44,13 @@ class UnimplementedSettingsTest {
                 + " synchronous mode that is slow to stop is not escalated to an immediate stop"),
         row("bootstrap:\n  dcs:\n    synchronous_mode: off\n    failsafe_mode: false\n"),
         row("bootstrap:\n  dcs:\n    failsafe_mode: true\n"),
+        // hagent's own crash detection switch (docs/crash-detection.md): a dynamic setting; at
+        // the top level of a local file it is accepted like Patroni's dynamic keys, and said so
+        row("bootstrap:\n  dcs:\n    fast_failover: false\n"),
+        row(
+            "fast_failover: false\n",
+            "fast_failover: false in the local file is not implemented yet: hagent reads it from"
+                + " the dynamic configuration only (bootstrap.dcs, hactl edit-config)"),
         row("bootstrap:\n  dcs:\n    standby_cluster:\n      host: 10.1.0.1\n      port: 5432\n"),
         row(
             "bootstrap:\n  dcs:\n    slots:\n      debezium:\n        type: logical\n"

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -186,6 +187,8 @@ class JsonTest {
         Arguments.of(Arrays.asList(1.5, 100.0, 0.1, -0.0), "[1.5,100.0,0.1,-0.0]"),
         Arguments.of(Arrays.asList(null, true, false, List.of()), "[null,true,false,[]]"),
         Arguments.of(
+            Arrays.asList((short) 7, (byte) -3, 2.5f, new BigDecimal("1.5")), "[7,-3,2.5,1.5]"),
+        Arguments.of(
             List.of(
                 List.of(1, 25165984L, "no recovery target specified", "2024-01-01T00:00:00+00:00")),
             "[[1,25165984,\"no recovery target specified\",\"2024-01-01T00:00:00+00:00\"]]"));
@@ -304,5 +307,23 @@ class JsonTest {
       return out;
     }
     return value == null ? "null" : value.getClass().getSimpleName();
+  }
+
+  @org.junit.jupiter.api.Test
+  void theMapperWritesWithTheSharedSettingsAndPlainWritesNeedNoMapper() throws Exception {
+    // the mapper is built on its own copy of the factory: the Python-style escapes still apply
+    assertEquals("\"caf\\u00e9\"", Json.mapper().writeValueAsString("caf\u00e9"));
+    Map<String, Object> plain = new LinkedHashMap<>();
+    plain.put("n", null);
+    plain.put("b", true);
+    plain.put("i", 1);
+    plain.put("l", 1L << 40);
+    plain.put("s", (short) 2);
+    plain.put("y", (byte) 3);
+    plain.put("d", 0.5);
+    plain.put("f", 1.5f);
+    plain.put("bi", BigInteger.TEN.pow(30));
+    plain.put("bd", new java.math.BigDecimal("1.25"));
+    assertEquals(Json.mapper().writeValueAsString(plain), Json.write(plain));
   }
 }

@@ -408,47 +408,6 @@ class EtcdDcsIT {
 
   @Test
   void compareAndDeleteRemovesOnlyTheObservedLeaderKey() throws Exception {
-    var a = dcs("a");
-    var b = dcs("b");
-    // run alone, a fresh JVM's first calls may outlast the short retry deadline (or find the
-    // session still connecting): wait until both clients answer before the calls that matter
-    awaitAnswering(a);
-    awaitAnswering(b);
-    assertTrue(a.attemptToAcquireLeader());
-    io.hagent.common.cluster.Leader observed = b.readCluster().leader();
-    assertEquals("a", observed.name());
-
-    // the holder gave its key up and took it again: the old observation must lose
-    assertTrue(a.deleteLeader());
-    assertTrue(a.attemptToAcquireLeader());
-    assertFalse(b.deleteLeaderIfUnchanged(observed), "a re-put key must survive");
-    assertEquals("a", b.readCluster().leader().name());
-
-    io.hagent.common.cluster.Leader fresh = b.readCluster().leader();
-    assertTrue(fresh.modRevision() != observed.modRevision());
-    assertTrue(b.deleteLeaderIfUnchanged(fresh), "the key as observed is deleted");
-    assertNull(b.readCluster().leader());
-    assertFalse(b.deleteLeaderIfUnchanged(fresh), "nothing left to delete");
-
-    // deleted and taken again by the same holder in between: a new revision, kept
-    assertTrue(a.attemptToAcquireLeader());
-    assertFalse(b.deleteLeaderIfUnchanged(fresh));
-    assertEquals("a", b.readCluster().leader().name());
-    assertTrue(a.updateLeader(), "the holder still holds its key");
-  }
-
-  private static void awaitAnswering(EtcdDcs dcs) throws Exception {
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (true) {
-      try {
-        dcs.readCluster();
-        return;
-      } catch (DcsException e) {
-        if (System.nanoTime() > end) {
-          throw e;
-        }
-        Thread.sleep(200);
-      }
-    }
+    LeaderKeyContract.compareAndDeleteRemovesOnlyTheObservedLeaderKey(dcs("a"), dcs("b"));
   }
 }

@@ -1,9 +1,6 @@
 package io.hagent.it.chaos;
 
 import io.hagent.it.CommitRecorder;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -80,7 +77,7 @@ final class FaultRound {
       observer.close();
       long endNanos = System.nanoTime();
 
-      saveLogs(tablePrefix);
+      cluster.saveLogs(tablePrefix);
       ChaosNode finalPrimary = end.map(Converged::primary).orElse(null);
       int acked = all.stream().mapToInt(CommitRecorder::ackCount).sum();
       int lost = -1;
@@ -140,23 +137,6 @@ final class FaultRound {
           convergeMillis);
     } finally {
       all.forEach(CommitRecorder::close);
-    }
-  }
-
-  /** Every node's container output (supervisor, agent) and PostgreSQL log to target/chaos-logs/. */
-  private void saveLogs(String prefix) {
-    Path dir = Path.of("target", "chaos-logs");
-    for (ChaosNode n : cluster.nodes()) {
-      try {
-        Files.createDirectories(dir);
-        Files.writeString(dir.resolve(prefix + "-" + n.name() + ".log"), n.container().getLogs());
-        // PostgreSQL's own log, where the agent of this build sends it (stderr of the postmaster)
-        Files.writeString(
-            dir.resolve(prefix + "-" + n.name() + "-postgres.log"),
-            n.sh("tail -c 300000 /var/lib/hagent/data.log 2>/dev/null || true"));
-      } catch (IOException | RuntimeException e) {
-        System.err.println("chaos: could not save the logs of " + n.name() + ": " + e);
-      }
     }
   }
 

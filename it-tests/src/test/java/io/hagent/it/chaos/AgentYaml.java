@@ -10,7 +10,7 @@ import io.hagent.it.Credentials;
 final class AgentYaml {
   private AgentYaml() {}
 
-  static String render(String name, ChaosCluster.Timings t, Credentials c) {
+  static String render(String name, ChaosCluster.Timings t, ChaosCluster.Mode mode, Credentials c) {
     return """
         scope: chaos
         namespace: /service/
@@ -32,6 +32,8 @@ final class AgentYaml {
             loop_wait: %3$d
             retry_timeout: %4$d
             maximum_lag_on_failover: 1048576
+            synchronous_mode: %12$s
+            synchronous_mode_strict: %13$s
             postgresql:
               use_pg_rewind: true
               use_slots: true
@@ -87,6 +89,8 @@ final class AgentYaml {
             Credentials.REPLICATION,
             c.replicationPassword(),
             Credentials.REWIND,
-            c.rewindPassword());
+            c.rewindPassword(),
+            mode != ChaosCluster.Mode.ASYNC,
+            mode == ChaosCluster.Mode.STRICT);
   }
 }

@@ -3,6 +3,7 @@ package io.hagent.it.chaos;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Capability;
 import io.hagent.it.Credentials;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,16 +45,60 @@ public final class ChaosCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * The replication mode of bootstrap.dcs: what the cluster promises about acknowledged commits.
+   */
+  public enum Mode {
+    /** Asynchronous replication (Patroni's default): a failover may lose recent commits. */
+    ASYNC("async"),
+    /** synchronous_mode: one synchronous standby while there is one. */
+    SYNC("sync"),
+    /** synchronous_mode_strict: no commit is acknowledged without a synchronous standby. */
+    STRICT("strict");
+
+    private final String label;
+
+    Mode(String label) {
+      this.label = label;
+    }
+
+    public String label() {
+      return label;
+    }
+
+    public static Mode fromSystemProperties() {
+      String v = System.getProperty("chaos.mode", "async");
+      for (Mode m : values()) {
+        if (m.label.equals(v)) {
+          return m;
+        }
+      }
+      throw new IllegalArgumentException("chaos.mode must be async, sync or strict, got " + v);
+    }
+  }
+
+  /** The size of each node's tmpfs data volume when the cluster is built for the disk faults. */
+  static final String SMALL_DISK = "size=512m";
+
   private final String run = UUID.randomUUID().toString().substring(0, 8);
   private final Timings timings;
+  private final Mode mode;
+  private final boolean smallDisk;
   private final Credentials credentials = Credentials.random();
   private final Network network;
   private final List<GenericContainer<?>> etcd = new ArrayList<>();
   private final List<ChaosNode> nodes = new ArrayList<>();
   private GenericContainer<?> haproxy;
 
-  public ChaosCluster(Timings timings) {
+  /**
+   * @param smallDisk each node's /var/lib/hagent (data directory, WAL) is a tmpfs of {@link
+   *     #SMALL_DISK} that a fault can fill; it does not outlive a container restart, so the faults
+   *     that restart a container run on the ordinary cluster
+   */
+  public ChaosCluster(Timings timings, Mode mode, boolean smallDisk) {
     this.timings = timings;
+    this.mode = mode;
+    this.smallDisk = smallDisk;
     this.network =
         Network.builder()
             .createNetworkCmdModifier(cmd -> cmd.withName("hagent-chaos-" + run))
@@ -117,7 +162,7 @@ public final class ChaosCluster implements AutoCloseable {
               .withCopyFileToContainer(
                   MountableFile.forHostPath(agentJar, 0644), "/opt/hagent/hagent.jar")
               .withCopyToContainer(
-                  Transferable.of(AgentYaml.render(name, timings, credentials), 0644),
+                  Transferable.of(AgentYaml.render(name, timings, mode, credentials), 0644),
                   "/etc/hagent/patroni.yml")
               .withEnv(Map.of("RESTART_SEC", System.getProperty("chaos.restartSec", "5")))
               .withExposedPorts(ChaosNode.PG_PORT, ChaosNode.REST_PORT)
@@ -129,6 +174,16 @@ public final class ChaosCluster implements AutoCloseable {
             cmd.withName("hagent-chaos-" + run + "-" + name).withHostName(name);
             // iptables inside the container: the partition nemeses
             cmd.getHostConfig().withCapAdd(Capability.NET_ADMIN);
+            if (smallDisk) {
+              cmd.getHostConfig().withTmpFs(Map.of("/var/lib/hagent", SMALL_DISK));
+              // a tmpfs is mounted root-owned (docker 20.10 ignores mode=): hand it to postgres
+              // before the image's entrypoint starts the agent
+              cmd.withEntrypoint(
+                  "bash",
+                  "-c",
+                  "chown postgres: /var/lib/hagent && exec /usr/bin/tini -s --"
+                      + " /usr/local/bin/supervise");
+            }
           });
       nodes.add(new ChaosNode(name, c, credentials));
     }
@@ -188,6 +243,14 @@ public final class ChaosCluster implements AutoCloseable {
     return timings;
   }
 
+  public Mode mode() {
+    return mode;
+  }
+
+  public boolean smallDisk() {
+    return smallDisk;
+  }
+
   public String haproxyJdbcUrl() {
     return "jdbc:postgresql://"
         + haproxy.getHost()
@@ -204,6 +267,16 @@ public final class ChaosCluster implements AutoCloseable {
         .getIpAddress();
   }
 
+  /** The etcd members' addresses. */
+  public List<String> etcdAddresses() {
+    return etcd.stream().map(this::ipOf).toList();
+  }
+
+  /** The other database nodes' addresses. */
+  public List<String> nodeAddressesExcept(ChaosNode node) {
+    return nodes.stream().filter(n -> n != node).map(n -> ipOf(n.container())).toList();
+  }
+
   /** Every other member's address: what a partition of {@code node} from everything cuts. */
   public List<String> addressesExcept(ChaosNode node) {
     List<String> ips = new ArrayList<>();
@@ -215,6 +288,23 @@ public final class ChaosCluster implements AutoCloseable {
 
   public DockerClient docker() {
     return DockerClientFactory.instance().client();
+  }
+
+  /** Every node's container output (supervisor, agent) and PostgreSQL log to target/chaos-logs/. */
+  public void saveLogs(String prefix) {
+    Path dir = Path.of("target", "chaos-logs");
+    for (ChaosNode n : nodes) {
+      try {
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve(prefix + "-" + n.name() + ".log"), n.container().getLogs());
+        // PostgreSQL's own log, where the agent of this build sends it (stderr of the postmaster)
+        Files.writeString(
+            dir.resolve(prefix + "-" + n.name() + "-postgres.log"),
+            n.sh("tail -c 300000 /var/lib/hagent/data.log 2>/dev/null || true"));
+      } catch (IOException | RuntimeException e) {
+        System.err.println("chaos: could not save the logs of " + n.name() + ": " + e);
+      }
+    }
   }
 
   /** Stops and removes every container this cluster started (by ID), then its network. */

@@ -1,9 +1,12 @@
 package io.hagent.it.chaos;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.hagent.it.CommitRecorder;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -80,7 +83,7 @@ final class FaultRound {
       observer.close();
       long endNanos = System.nanoTime();
 
-      saveLogs(tablePrefix);
+      cluster.saveLogs(tablePrefix);
       ChaosNode finalPrimary = end.map(Converged::primary).orElse(null);
       int acked = all.stream().mapToInt(CommitRecorder::ackCount).sum();
       int lost = -1;
@@ -143,23 +146,6 @@ final class FaultRound {
     }
   }
 
-  /** Every node's container output (supervisor, agent) and PostgreSQL log to target/chaos-logs/. */
-  private void saveLogs(String prefix) {
-    Path dir = Path.of("target", "chaos-logs");
-    for (ChaosNode n : cluster.nodes()) {
-      try {
-        Files.createDirectories(dir);
-        Files.writeString(dir.resolve(prefix + "-" + n.name() + ".log"), n.container().getLogs());
-        // PostgreSQL's own log, where the agent of this build sends it (stderr of the postmaster)
-        Files.writeString(
-            dir.resolve(prefix + "-" + n.name() + "-postgres.log"),
-            n.sh("tail -c 300000 /var/lib/hagent/data.log 2>/dev/null || true"));
-      } catch (IOException | RuntimeException e) {
-        System.err.println("chaos: could not save the logs of " + n.name() + ": " + e);
-      }
-    }
-  }
-
   /**
    * The longest stretch without an acknowledgement through HAProxy, from the last ack before the
    * fault to the end of the round (a stretch still open at the end counts up to the end).
@@ -185,8 +171,8 @@ final class FaultRound {
 
   /**
    * One node answers "not in recovery", every other node is in recovery, and the writable node's
-   * pg_stat_replication shows all of them streaming. Asked of PostgreSQL, not of the agents, so the
-   * same check holds for any agent.
+   * pg_stat_replication shows all of them streaming (one of them as "sync" in the synchronous
+   * modes). Asked of PostgreSQL, not of the agents, so the same check holds for any agent.
    */
   Optional<Converged> converged() {
     List<ChaosNode> writable = new ArrayList<>();
@@ -212,14 +198,60 @@ final class FaultRound {
     try (Connection c = primary.connect(1, 2);
         Statement st = c.createStatement();
         ResultSet rs =
-            st.executeQuery("SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")) {
+            st.executeQuery(
+                "SELECT count(*) FILTER (WHERE state = 'streaming'),"
+                    + " string_agg(application_name, ',') FILTER"
+                    + " (WHERE state = 'streaming' AND sync_state = 'sync')"
+                    + " FROM pg_stat_replication")) {
       rs.next();
-      return rs.getInt(1) == cluster.nodes().size() - 1
+      // in synchronous_mode a cluster is only whole again with a synchronous standby that the DCS
+      // names too: until PostgreSQL has one, strict mode acknowledges no commit; until the sync
+      // key names it, no node may take over from a crashed leader
+      boolean syncOk =
+          cluster.mode() == ChaosCluster.Mode.ASYNC || namedSynchronous(rs.getString(2));
+      return rs.getInt(1) == cluster.nodes().size() - 1 && syncOk
           ? Optional.of(new Converged(primary))
           : Optional.empty();
     } catch (SQLException e) {
       return Optional.empty();
     }
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  /**
+   * One of the standbys PostgreSQL calls synchronous says so itself on GET /patroni
+   * ("sync_standby": true, from the sync key), as Patroni's REST API does.
+   */
+  private boolean namedSynchronous(String syncNames) {
+    if (syncNames == null) {
+      return false;
+    }
+    for (String name : syncNames.split(",")) {
+      for (ChaosNode n : cluster.nodes()) {
+        if (n.name().equals(name)) {
+          try {
+            HttpResponse<String> r =
+                HTTP.send(
+                    HttpRequest.newBuilder(URI.create(n.restUrl() + "/patroni"))
+                        .timeout(Duration.ofSeconds(2))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (JSON.readTree(r.body()).path("sync_standby").asBoolean(false)) {
+              return true;
+            }
+          } catch (IOException e) {
+            // not answering: not (yet) converged
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+          }
+        }
+      }
+    }
+    return false;
   }
 
   private static void sleep(Duration d) {

@@ -82,13 +82,182 @@ public enum Nemesis {
 
     @Override
     Heal inject(ChaosCluster cluster, ChaosNode leader) {
+      return cut(leader, cluster.addressesExcept(leader), true, true);
+    }
+  },
+  /** The leader's container frozen for ttl / 2 (less than the lease), then resumed. */
+  PAUSE_SHORT("pause-short") {
+    @Override
+    Duration hold(ChaosCluster cluster) {
+      return shortHold(cluster);
+    }
+
+    @Override
+    Heal inject(ChaosCluster cluster, ChaosNode leader) {
+      return PAUSE.inject(cluster, leader);
+    }
+  },
+  /** SIGSTOP of the leader's agent only for ttl / 2, then SIGCONT; PostgreSQL keeps running. */
+  STOP_AGENT_SHORT("stop-agent-short") {
+    @Override
+    Duration hold(ChaosCluster cluster) {
+      return shortHold(cluster);
+    }
+
+    @Override
+    Heal inject(ChaosCluster cluster, ChaosNode leader) {
+      return stop(leader, leader.agentPid());
+    }
+  },
+  /** SIGSTOP of the leader's agent only for ttl + 10 s: its lease expires under a live primary. */
+  STOP_AGENT_LONG("stop-agent-long") {
+    @Override
+    Duration hold(ChaosCluster cluster) {
+      return longHold(cluster);
+    }
+
+    @Override
+    Heal inject(ChaosCluster cluster, ChaosNode leader) {
+      return stop(leader, leader.agentPid());
+    }
+  },
+  /**
+   * SIGSTOP of the leader's postmaster only for ttl / 2: running backends go on, new connections
+   * (the agent's, HAProxy's clients') hang.
+   */
+  STOP_POSTGRES_SHORT("stop-postgres-short") {
+    @Override
+    Duration hold(ChaosCluster cluster) {
+      return shortHold(cluster);
+    }
+
+    @Override
+    Heal inject(ChaosCluster cluster, ChaosNode leader) {
+      return stop(leader, leader.postmasterPid());
+    }
+  },
+  /** SIGSTOP of the leader's postmaster only for ttl + 10 s. */
+  STOP_POSTGRES_LONG("stop-postgres-long") {
+    @Override
+    Duration hold(ChaosCluster cluster) {
+      return longHold(cluster);
+    }
+
+    @Override
+    Heal inject(ChaosCluster cluster, ChaosNode leader) {
+      return stop(leader, leader.postmasterPid());
+    }
+  },
+  /** The leader cut off from the three etcd members only; it still reaches the replicas. */
+  PARTITION_ETCD("partition-etcd") {
+    @Override
+    Duration hold(ChaosCluster cluster) {
+      return Duration.ofSeconds(cluster.timings().ttl() + 15L);
+    }
+
+    @Override
+    Heal inject(ChaosCluster cluster, ChaosNode leader) {
+      return cut(leader, cluster.etcdAddresses(), true, true);
+    }
+  },
+  /** The leader cut off from the other database nodes only; etcd and HAProxy still reach it. */
+  PARTITION_REPLICAS("partition-replicas") {
+    @Override
+    Duration hold(ChaosCluster cluster) {
+      return Duration.ofSeconds(cluster.timings().ttl() + 15L);
+    }
+
+    @Override
+    Heal inject(ChaosCluster cluster, ChaosNode leader) {
+      return cut(leader, cluster.nodeAddressesExcept(leader), true, true);
+    }
+  },
+  /**
+   * One-way: the leader receives nothing from the other members, while its own packets still go out
+   * (so TCP connections hang rather than fail fast).
+   */
+  PARTITION_ONE_WAY("partition-one-way") {
+    @Override
+    Duration hold(ChaosCluster cluster) {
+      return Duration.ofSeconds(cluster.timings().ttl() + 15L);
+    }
+
+    @Override
+    Heal inject(ChaosCluster cluster, ChaosNode leader) {
+      return cut(leader, cluster.addressesExcept(leader), true, false);
+    }
+  },
+  /** A replica (not the leader) cut off from every other member for ttl + 15 s. */
+  REPLICA_ISOLATED("replica-isolated") {
+    @Override
+    Duration hold(ChaosCluster cluster) {
+      return Duration.ofSeconds(cluster.timings().ttl() + 15L);
+    }
+
+    @Override
+    Heal inject(ChaosCluster cluster, ChaosNode leader) {
+      ChaosNode replica = cluster.nodes().stream().filter(n -> n != leader).findFirst().get();
+      return cut(replica, cluster.addressesExcept(replica), true, true);
+    }
+  },
+  /**
+   * 30 % of the packets between the leader and the other members dropped at random, both ways, for
+   * ttl + 10 s (iptables' statistic match: this kernel has no sch_netem, see docs/reliability.md).
+   */
+  LOSS("loss") {
+    @Override
+    Duration hold(ChaosCluster cluster) {
+      return longHold(cluster);
+    }
+
+    @Override
+    Heal inject(ChaosCluster cluster, ChaosNode leader) {
       StringBuilder rules = new StringBuilder("set -e");
       for (String ip : cluster.addressesExcept(leader)) {
-        rules.append("; iptables -A INPUT -s ").append(ip).append(" -j DROP");
-        rules.append("; iptables -A OUTPUT -d ").append(ip).append(" -j DROP");
+        String stat = " -m statistic --mode random --probability 0.3 -j DROP";
+        rules.append("; iptables -A INPUT -s ").append(ip).append(stat);
+        rules.append("; iptables -A OUTPUT -d ").append(ip).append(stat);
       }
       leader.sh(rules.toString());
       return () -> leader.sh("iptables -F INPUT; iptables -F OUTPUT");
+    }
+  },
+  /**
+   * The leader's link slowed for ttl + 10 s: a token bucket of 256 kbit/s with up to 1 s of queue
+   * on everything it sends, so packets wait (delay grows with load) and the excess is dropped. A
+   * stand-in for netem's fixed delay, which this kernel lacks.
+   */
+  SLOW_LINK("slow-link") {
+    @Override
+    Duration hold(ChaosCluster cluster) {
+      return longHold(cluster);
+    }
+
+    @Override
+    Heal inject(ChaosCluster cluster, ChaosNode leader) {
+      leader.sh("tc qdisc add dev eth0 root tbf rate 256kbit burst 16kbit latency 1000ms");
+      return () -> leader.sh("tc qdisc del dev eth0 root");
+    }
+  },
+  /**
+   * The leader's data volume (a 512 MB tmpfs, see {@link #smallDisk}) filled to the last byte by
+   * root for ttl + 10 s, then the filler removed, as an operator freeing space would.
+   */
+  DISK_FULL("disk-full") {
+    @Override
+    boolean smallDisk() {
+      return true;
+    }
+
+    @Override
+    Duration hold(ChaosCluster cluster) {
+      return longHold(cluster);
+    }
+
+    @Override
+    Heal inject(ChaosCluster cluster, ChaosNode leader) {
+      leader.sh("dd if=/dev/zero of=/var/lib/hagent/chaos-fill bs=1M >/dev/null 2>&1 || true");
+      return () -> leader.sh("rm -f /var/lib/hagent/chaos-fill");
     }
   },
   /** One etcd member killed for 20 s, then started again (the quorum stays). */
@@ -104,7 +273,57 @@ public enum Nemesis {
       cluster.docker().killContainerCmd(member.getContainerId()).exec();
       return () -> cluster.docker().startContainerCmd(member.getContainerId()).exec();
     }
+  },
+  /** Two of the three etcd members killed for ttl + 10 s: no quorum, then both started again. */
+  ETCD_QUORUM_LOST("etcd-quorum-lost") {
+    @Override
+    Duration hold(ChaosCluster cluster) {
+      return longHold(cluster);
+    }
+
+    @Override
+    Heal inject(ChaosCluster cluster, ChaosNode leader) {
+      List<GenericContainer<?>> members = cluster.etcdMembers().subList(0, 2);
+      members.forEach(m -> cluster.docker().killContainerCmd(m.getContainerId()).exec());
+      return () ->
+          members.forEach(m -> cluster.docker().startContainerCmd(m.getContainerId()).exec());
+    }
   };
+
+  /** Less than the lease: ttl / 2. */
+  static Duration shortHold(ChaosCluster cluster) {
+    return Duration.ofSeconds(cluster.timings().ttl() / 2L);
+  }
+
+  /** Longer than the lease: ttl + 10 s. */
+  static Duration longHold(ChaosCluster cluster) {
+    return Duration.ofSeconds(cluster.timings().ttl() + 10L);
+  }
+
+  /** SIGSTOP of one process in the node's container; the heal sends SIGCONT. */
+  static Heal stop(ChaosNode node, String pid) {
+    node.sh("kill -STOP " + pid);
+    return () -> node.sh("kill -CONT " + pid);
+  }
+
+  /**
+   * iptables in the node's container drop what comes from ({@code in}) and/or goes to ({@code out})
+   * the given addresses; the heal flushes the rules. The test's own clients come from the network's
+   * gateway and are not cut.
+   */
+  static Heal cut(ChaosNode node, List<String> ips, boolean in, boolean out) {
+    StringBuilder rules = new StringBuilder("set -e");
+    for (String ip : ips) {
+      if (in) {
+        rules.append("; iptables -A INPUT -s ").append(ip).append(" -j DROP");
+      }
+      if (out) {
+        rules.append("; iptables -A OUTPUT -d ").append(ip).append(" -j DROP");
+      }
+    }
+    node.sh(rules.toString());
+    return () -> node.sh("iptables -F INPUT; iptables -F OUTPUT");
+  }
 
   /** Undoes what the environment undoes by itself (resume, reconnect, restart). */
   @FunctionalInterface
@@ -120,6 +339,11 @@ public enum Nemesis {
 
   public String label() {
     return label;
+  }
+
+  /** The fault needs the cluster whose data volumes are small tmpfs mounts it can fill. */
+  boolean smallDisk() {
+    return false;
   }
 
   /** How long the fault lasts before it is healed. */

@@ -41,6 +41,10 @@ import org.slf4j.LoggerFactory;
  * returns) and a growing pause between them, until one succeeds or {@code retryTimeout} seconds
  * have passed since the operation began; then it gives up with {@link DcsException}. An etcd blip
  * shorter than {@code retry_timeout} is thus invisible to the caller.
+ *
+ * <p>Why this file is longer than ~500 lines: it is one implementation of the whole {@link Dcs}
+ * interface (every key of Patroni's layout, the lease, the watch, member failover across the
+ * endpoints), kept in one place as {@link ZooKeeperDcs} is, so the two stores read side by side.
  */
 public final class EtcdDcs implements Dcs {
 

@@ -44,6 +44,10 @@ import org.slf4j.LoggerFactory;
  * ZooKeeper call runs on a pool thread so a hung connection never holds the caller past them.
  * Compare-and-set uses the node's {@code mzxid} as the "mod revision" the callers pass back (it is
  * global and monotonic, as etcd's) and the node's version to make the write atomic.
+ *
+ * <p>Why this file is longer than ~500 lines: it is one implementation of the whole {@link Dcs}
+ * interface (every key of Patroni's layout, the session with its TLS and ACL set-up, the watch),
+ * kept in one place as {@link EtcdDcs} is, so the two stores read side by side.
  */
 public final class ZooKeeperDcs implements Dcs {
   private static final Logger LOG = LoggerFactory.getLogger(ZooKeeperDcs.class);

@@ -28,7 +28,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -53,7 +52,6 @@ class HactlScenariosTest {
   private static final Duration DCS_CATCH_UP = Duration.ofSeconds(20);
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final AtomicInteger RUNS = new AtomicInteger();
 
   @RegisterExtension
   static final ClusterExtension CLUSTER = new ClusterExtension(ClusterSpec.threeNodes());
@@ -462,38 +460,11 @@ class HactlScenariosTest {
     }
   }
 
-  /** Runs {@code java -jar hactl.jar -c node1.yml ARGS} with the flags bin/hactl uses. */
+  /** Runs {@code java -jar hactl.jar -c node1.yml ARGS} through it-tests' {@link Hactl}. */
   private Result hactl(String... args) {
-    Path jar =
-        Path.of(System.getProperty("hactl.jar", "../cli/target/hactl.jar"))
-            .toAbsolutePath()
-            .normalize();
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar.toString()));
-    cmd.addAll(List.of("-c", c.node("node1").config().configFile().toString()));
-    cmd.addAll(List.of(args));
-    Path dir = c.baseDir().resolve("hactl");
-    int run = RUNS.incrementAndGet();
-    Path out = dir.resolve(run + ".out");
-    Path err = dir.resolve(run + ".err");
     try {
-      Files.createDirectories(dir);
-      Process p =
-          new ProcessBuilder(cmd)
-              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-              .redirectOutput(out.toFile())
-              .redirectError(err.toFile())
-              .start();
-      if (!p.waitFor(120, TimeUnit.SECONDS)) {
-        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        throw new AssertionError("hactl " + List.of(args) + " hung for 120 s");
-      }
-      return new Result(
-          List.of(args),
-          p.exitValue(),
-          Files.readString(out, StandardCharsets.UTF_8),
-          Files.readString(err, StandardCharsets.UTF_8));
+      Hactl.Result r = Hactl.run(c, args);
+      return new Result(r.args(), r.exitCode(), r.out(), r.err());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {

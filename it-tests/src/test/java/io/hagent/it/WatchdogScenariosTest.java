@@ -382,7 +382,7 @@ class WatchdogScenariosTest {
    * When the new primary became writable, from PostgreSQL itself: the newest timeline history file
    * in its pg_wal is written by the promotion before it accepts any write.
    */
-  private static long promotionTime(AgentNode n) throws SQLException {
+  static long promotionTime(AgentNode n) throws SQLException {
     try (Connection conn = n.connect();
         Statement s = conn.createStatement();
         ResultSet r =
@@ -431,7 +431,7 @@ class WatchdogScenariosTest {
         .statusCode();
   }
 
-  private static void execute(AgentNode n, String sql) throws SQLException {
+  static void execute(AgentNode n, String sql) throws SQLException {
     try (Connection conn = n.connect();
         Statement s = conn.createStatement()) {
       s.execute(sql);

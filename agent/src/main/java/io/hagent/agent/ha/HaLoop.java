@@ -147,7 +147,8 @@ public final class HaLoop {
             nanoTime,
             clock,
             lease);
-    loop.useWatchdog(Watchdog.of(config.watchdog()));
+    loop.useWatchdog(
+        Watchdog.of(config.watchdog(), java.nio.file.Path.of(config.postgresql().dataDir())));
     return loop;
   }
 
@@ -676,6 +677,10 @@ public final class HaLoop {
     if (watchdog.isActive() && !lease.isHeld(nanoTime.getAsLong()) && !after.isPrimary()) {
       // not the leader and not a primary (a demotion, a fence by the lease guard): nothing to guard
       watchdog.disable();
+    }
+    if (!watchdog.isActive() && (paused || !after.running() || after.isReplica())) {
+      // a fence process left armed by an earlier agent has nothing to guard here any more
+      watchdog.releaseLeftover();
     }
     // A stall during this cycle must not end in a member key that still says primary.
     if (fence.fenceIfExpired(paused, "writing the member key")) {

@@ -1,6 +1,7 @@
 package io.hagent.agent.watchdog;
 
 import io.hagent.common.config.WatchdogConfig;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -42,6 +43,21 @@ public final class Watchdog {
     this.config = config;
     this.devices = devices;
     this.device = isOff() ? null : devices.apply(config.device());
+  }
+
+  /**
+   * The watchdog of {@code config.driver()}: the Linux device, the fence process for this data
+   * directory (docs/fencing.md), or none (Patroni's null watchdog).
+   */
+  public static Watchdog of(WatchdogConfig config, Path dataDir) {
+    return new Watchdog(
+        config,
+        path ->
+            switch (config.driver()) {
+              case "fence" -> FenceProcessDevice.forDataDir(dataDir);
+              case "none" -> null;
+              default -> new LinuxWatchdogDevice(path);
+            });
   }
 
   public static Watchdog of(WatchdogConfig config) {
@@ -211,6 +227,29 @@ public final class Watchdog {
     } catch (WatchdogException e) {
       LOG.error("Error while disabling watchdog: {}", e.getMessage());
     }
+  }
+
+  /**
+   * Disarms a fence process an earlier agent left armed, once this cycle has seen that PostgreSQL
+   * does not run as primary here: nothing is left to fence, and it must not kill the replica this
+   * agent runs (docs/fencing.md, "Which PostgreSQL").
+   */
+  public synchronized void releaseLeftover() {
+    if (active || device == null || device.isRunning()) {
+      return;
+    }
+    try {
+      if (device.disarmLeftover()) {
+        LOG.info(
+            "Disarmed {} left by an earlier agent: PostgreSQL is not primary here", describe());
+      }
+    } catch (WatchdogException e) {
+      LOG.warn("Could not disarm the fence left by an earlier agent: {}", e.getMessage());
+    }
+  }
+
+  private String describe() {
+    return device.describe();
   }
 
   private void closeQuietly() {

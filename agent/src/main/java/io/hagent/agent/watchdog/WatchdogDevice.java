@@ -33,6 +33,16 @@ public interface WatchdogDevice {
   /** The timeout in force, in seconds. */
   int getTimeout() throws WatchdogException;
 
+  /**
+   * Disarms what an earlier agent left armed, when the caller knows that PostgreSQL does not run as
+   * primary here (only the fence process outlives its agent this way).
+   *
+   * @return whether something was disarmed
+   */
+  default boolean disarmLeftover() throws WatchdogException {
+    return false;
+  }
+
   /** A name for logs: the driver's identity and, if not the default, the path. */
   String describe();
 }

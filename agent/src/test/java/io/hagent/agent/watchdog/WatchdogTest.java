@@ -78,10 +78,50 @@ class WatchdogTest {
       return fixedTimeout != null ? fixedTimeout : timeout;
     }
 
+    boolean leftover;
+
+    @Override
+    public boolean disarmLeftover() {
+      calls.add("disarm leftover");
+      boolean had = leftover;
+      leftover = false;
+      return had;
+    }
+
     @Override
     public String describe() {
       return "fake";
     }
+  }
+
+  @Test
+  void aLeftoverFenceIsDisarmedOnlyWhileThisAgentHasNoActiveWatchdog() {
+    Watchdog w = watchdog("automatic", 5);
+    device.leftover = true;
+    assertTrue(w.activate(30, 10));
+    w.releaseLeftover();
+    assertEquals(List.of("open", "timeout 25"), device.calls, "an active leader's fence is kept");
+    w.disable();
+    device.calls.clear();
+    w.releaseLeftover();
+    assertEquals(List.of("disarm leftover"), device.calls);
+    assertFalse(device.leftover);
+  }
+
+  @Test
+  void theNoneDriverIsPatronisNullWatchdog() {
+    Watchdog w =
+        Watchdog.of(
+            new WatchdogConfig("required", "/dev/watchdog", 5, "none"),
+            java.nio.file.Path.of("/x"));
+    assertFalse(w.isHealthy(30, 10), "required without a device must not race");
+    assertFalse(w.activate(30, 10));
+    Watchdog auto =
+        Watchdog.of(
+            new WatchdogConfig("automatic", "/dev/watchdog", 5, "none"),
+            java.nio.file.Path.of("/x"));
+    assertTrue(auto.activate(30, 10));
+    assertFalse(auto.isRunning());
   }
 
   final FakeDevice device = new FakeDevice();

@@ -148,7 +148,13 @@ final class AgentSectionsParser {
 
   static WatchdogConfig watchdog(Section root) {
     Section w = root.section("watchdog");
-    w.rejectUnknown(Set.of("mode", "device", "safety_margin"));
+    Set<String> known = Set.of("mode", "device", "safety_margin", "driver");
+    for (String key : w.keys()) {
+      if (!known.contains(key)) {
+        // Patroni hands other keys to its driver as driver_config; neither of its drivers reads any
+        w.warning(key, "is not used by any watchdog driver; ignored");
+      }
+    }
     Object rawMode = w.raw("mode");
     String mode = "automatic";
     if (Boolean.FALSE.equals(rawMode)) {
@@ -174,6 +180,25 @@ final class AgentSectionsParser {
       w.problem("safety_margin", "expected -1 (ttl/2) or a number of seconds >= 0, got " + margin);
       margin = 5;
     }
-    return new WatchdogConfig(mode, w.str("device", "/dev/watchdog"), margin);
+    String driver = w.str("driver", "default");
+    switch (driver) {
+      case "default", "fence" -> {}
+      case "testing" -> {
+        w.warning(
+            "driver",
+            "'testing' is Patroni's test double, which hagent does not have: no watchdog device is"
+                + " used");
+        driver = "none";
+      }
+      default -> {
+        w.warning(
+            "driver",
+            "unknown driver "
+                + Problems.shown("", driver)
+                + " (expected default or fence): no watchdog device is used, as Patroni does");
+        driver = "none";
+      }
+    }
+    return new WatchdogConfig(mode, w.str("device", "/dev/watchdog"), margin, driver);
   }
 }

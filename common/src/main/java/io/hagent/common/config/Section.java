@@ -43,6 +43,11 @@ final class Section {
     return map.get(key);
   }
 
+  /** The keys present, in file order. */
+  Set<String> keys() {
+    return map.keySet();
+  }
+
   void problem(String key, String message) {
     problems.add(key == null ? path : path(key), message);
   }

@@ -318,6 +318,42 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void watchdogDriverIsPatronisKeyWithHagentsFenceAsOneMoreValue() throws Exception {
+    assertEquals("default", load(MINIMAL).watchdog().driver());
+    String fence = MINIMAL + "watchdog:\n  mode: required\n  driver: fence\n";
+    var loaded = ConfigLoader.loadWithWarnings(write("patroni.yml", fence), HOME);
+    assertEquals(
+        new WatchdogConfig("required", "/dev/watchdog", 5, "fence"), loaded.config().watchdog());
+    assertEquals(List.of(), loaded.warnings());
+    assertEquals(
+        "default",
+        load(MINIMAL + "watchdog:\n  driver: default\n  device: /dev/watchdog1\n")
+            .watchdog()
+            .driver());
+  }
+
+  @Test
+  void watchdogDriversHagentDoesNotHaveAndDriverOptionsWarn() throws Exception {
+    // Patroni hands unknown keys to its driver and runs an unknown driver without a device
+    String yaml = MINIMAL + "watchdog:\n  mode: automatic\n  driver: testing\n  interval: 3\n";
+    var loaded = ConfigLoader.loadWithWarnings(write("patroni.yml", yaml), HOME);
+    assertEquals("none", loaded.config().watchdog().driver());
+    List<String> w = loaded.warnings();
+    assertEquals(2, w.size(), w.toString());
+    assertTrue(
+        w.stream().anyMatch(s -> s.contains("watchdog.driver: 'testing' is Patroni's test")),
+        w.toString());
+    assertTrue(
+        w.stream().anyMatch(s -> s.contains("watchdog.interval: is not used")), w.toString());
+
+    yaml = MINIMAL + "watchdog:\n  driver: ipmi\n";
+    loaded = ConfigLoader.loadWithWarnings(write("patroni.yml", yaml), HOME);
+    assertEquals("none", loaded.config().watchdog().driver());
+    assertTrue(
+        loaded.warnings().get(0).contains("unknown driver 'ipmi'"), loaded.warnings().toString());
+  }
+
+  @Test
   void watchdogTimeoutIsTtlMinusSafetyMargin() throws Exception {
     assertEquals(25, load(MINIMAL).watchdog().timeoutFor(30));
   }

@@ -72,6 +72,11 @@ final class AgentYaml {
           - host replication %8$s 0.0.0.0/0 scram-sha-256
           - host all all 0.0.0.0/0 scram-sha-256
 
+        # no /dev/watchdog in a container: the fence process stands in (docs/fencing.md)
+        watchdog:
+          mode: automatic
+          driver: fence
+
         tags:
           nofailover: false
           noloadbalance: false

@@ -40,6 +40,12 @@ final class FaultRound {
   }
 
   FaultResult run(Nemesis nemesis, int round, String tablePrefix) throws SQLException {
+    // a fault must not hit an agent still starting after the previous round (a restarted agent
+    // has not yet re-attached to its fence, or renewed its lease): every agent answers first
+    long ready = System.nanoTime() + CONVERGE_DEADLINE.toNanos();
+    while (!(converged().isPresent() && agentsAnswer()) && System.nanoTime() < ready) {
+      sleep(Duration.ofMillis(500));
+    }
     ChaosNode leader =
         converged()
             .orElseThrow(() -> new IllegalStateException("cluster not healthy before " + nemesis))
@@ -215,6 +221,30 @@ final class FaultRound {
     } catch (SQLException e) {
       return Optional.empty();
     }
+  }
+
+  /** Every node's agent answers GET /patroni with a running PostgreSQL and a recent DCS view. */
+  private boolean agentsAnswer() {
+    for (ChaosNode n : cluster.nodes()) {
+      try {
+        HttpResponse<String> r =
+            HTTP.send(
+                HttpRequest.newBuilder(URI.create(n.restUrl() + "/patroni"))
+                    .timeout(Duration.ofSeconds(2))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200
+            || !"running".equals(JSON.readTree(r.body()).path("state").asText())) {
+          return false;
+        }
+      } catch (IOException e) {
+        return false;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return true;
   }
 
   private static final ObjectMapper JSON = new ObjectMapper();

@@ -33,17 +33,7 @@ class FenceProcessScenarioTest {
   private static ClusterFixture c;
 
   @org.junit.jupiter.api.extension.RegisterExtension
-  static final org.junit.jupiter.api.extension.TestWatcher LOG_TAILS =
-      new org.junit.jupiter.api.extension.TestWatcher() {
-        @Override
-        public void testFailed(
-            org.junit.jupiter.api.extension.ExtensionContext context, Throwable cause) {
-          if (c != null) {
-            System.err.println(
-                "===== " + context.getDisplayName() + " failed: " + cause + "\n" + c.logTails(80));
-          }
-        }
-      };
+  static final LogTailsOnFailure LOG_TAILS = new LogTailsOnFailure(() -> c);
 
   @BeforeAll
   static void startCluster() {

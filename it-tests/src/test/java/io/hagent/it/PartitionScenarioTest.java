@@ -14,9 +14,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * Issue #12's partition proof: the leader's agent and PostgreSQL are cut off from etcd and from the
@@ -44,16 +42,7 @@ class PartitionScenarioTest {
   private static AgentNode promoted;
 
   @RegisterExtension
-  static final TestWatcher LOGS_ON_FAILURE =
-      new TestWatcher() {
-        @Override
-        public void testFailed(ExtensionContext context, Throwable cause) {
-          if (c != null) {
-            System.err.println(
-                "===== " + context.getDisplayName() + " failed: " + cause + "\n" + c.logTails(80));
-          }
-        }
-      };
+  static final LogTailsOnFailure LOGS_ON_FAILURE = new LogTailsOnFailure(() -> c);
 
   @BeforeAll
   static void startCluster() {

@@ -55,17 +55,7 @@ class WatchdogScenariosTest {
    * The tails of every node's log when a scenario fails (the cluster is not a ClusterExtension).
    */
   @org.junit.jupiter.api.extension.RegisterExtension
-  static final org.junit.jupiter.api.extension.TestWatcher LOG_TAILS =
-      new org.junit.jupiter.api.extension.TestWatcher() {
-        @Override
-        public void testFailed(
-            org.junit.jupiter.api.extension.ExtensionContext context, Throwable cause) {
-          if (c != null) {
-            System.err.println(
-                "===== " + context.getDisplayName() + " failed: " + cause + "\n" + c.logTails(80));
-          }
-        }
-      };
+  static final LogTailsOnFailure LOG_TAILS = new LogTailsOnFailure(() -> c);
 
   @BeforeAll
   static void startCluster() throws Exception {

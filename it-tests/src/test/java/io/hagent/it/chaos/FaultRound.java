@@ -227,12 +227,7 @@ final class FaultRound {
   private boolean agentsAnswer() {
     for (ChaosNode n : cluster.nodes()) {
       try {
-        HttpResponse<String> r =
-            HTTP.send(
-                HttpRequest.newBuilder(URI.create(n.restUrl() + "/patroni"))
-                    .timeout(Duration.ofSeconds(2))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = getPatroni(n);
         if (r.statusCode() != 200
             || !"running".equals(JSON.readTree(r.body()).path("state").asText())) {
           return false;
@@ -245,6 +240,15 @@ final class FaultRound {
       }
     }
     return true;
+  }
+
+  private static HttpResponse<String> getPatroni(ChaosNode n)
+      throws IOException, InterruptedException {
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create(n.restUrl() + "/patroni"))
+            .timeout(Duration.ofSeconds(2))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -263,12 +267,7 @@ final class FaultRound {
       for (ChaosNode n : cluster.nodes()) {
         if (n.name().equals(name)) {
           try {
-            HttpResponse<String> r =
-                HTTP.send(
-                    HttpRequest.newBuilder(URI.create(n.restUrl() + "/patroni"))
-                        .timeout(Duration.ofSeconds(2))
-                        .build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = getPatroni(n);
             if (JSON.readTree(r.body()).path("sync_standby").asBoolean(false)) {
               return true;
             }

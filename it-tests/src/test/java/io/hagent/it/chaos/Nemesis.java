@@ -383,7 +383,26 @@ public enum Nemesis {
 
   /** The node's container frozen (docker pause); the heal resumes it. */
   static Heal freeze(ChaosCluster cluster, ChaosNode node) {
-    cluster.docker().pauseContainerCmd(node.containerId()).exec();
+    // the cgroup freezer gives up when a process does not stop in time ("OCI runtime pause
+    // failed: unable to freeze"), seen at load 10 on this shared machine; runc thaws the
+    // container again then, so trying again a moment later is the same fault, a little later
+    for (int attempt = 1; ; attempt++) {
+      try {
+        cluster.docker().pauseContainerCmd(node.containerId()).exec();
+        break;
+      } catch (RuntimeException e) {
+        if (attempt == 5) {
+          throw e;
+        }
+        System.out.println("chaos: pause of " + node + " failed (attempt " + attempt + "): " + e);
+        try {
+          Thread.sleep(500);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
     return () -> cluster.docker().unpauseContainerCmd(node.containerId()).exec();
   }
 

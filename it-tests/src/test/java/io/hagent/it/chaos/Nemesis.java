@@ -486,6 +486,8 @@ public enum Nemesis {
         String name = rs.getString(1);
         for (ChaosNode n : replicas) {
           if (n.name().equals(name)) {
+            // in the log, so that a round's outcome can be read against it
+            System.out.println("chaos: the likeliest successor of " + leader + " is " + n);
             return n;
           }
         }

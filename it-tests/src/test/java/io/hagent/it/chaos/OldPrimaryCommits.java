@@ -18,8 +18,10 @@ import java.util.Map;
  *       while another node was primary: this is the dual-primary window, and the invariant.
  *   <li><b>in flight across the promotion</b>: COMMIT sent before it (at or before the new
  *       primary's last "in recovery" answer) and acknowledged after it. Such a commit is concurrent
- *       with the promotion, as one that was waiting on a frozen host is; whether it survives is the
- *       replication mode's business and shows in the lost column, not here.
+ *       with the promotion (a COMMIT waiting on a slow disk, a lossy link or a synchronous standby;
+ *       the writers' 10 s socket timeout bounds the wait, so it returns at most about 10 s after
+ *       the promotion); whether it survives is the replication mode's business and shows in the
+ *       lost column, not here.
  * </ul>
  *
  * @param acceptedAfter commits sent and acknowledged by a node after another node's promotion

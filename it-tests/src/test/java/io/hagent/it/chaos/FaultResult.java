@@ -6,9 +6,9 @@ package io.hagent.it.chaos;
  * @param acked acknowledged commits (through HAProxy and directly to the nodes) during the round
  * @param lost acknowledged commits missing on the final primary; -1 when there was none (the
  *     cluster did not converge)
- * @param staleAcks commits acknowledged by a node after another node had been promoted (the
- *     dual-primary window in commits), counted from the new primary's last "in recovery" answer
- * @param staleMillis the last such acknowledgement minus that moment (0 when none)
+ * @param oldPrimary commits a node acknowledged after another node's promotion, split into those
+ *     sent after it (the dual-primary window, an invariant) and those in flight across it (see
+ *     {@link OldPrimaryCommits})
  * @param writableOverlapMillis how long after a promotion another node still answered "not in
  *     recovery" to the readers
  * @param unavailableMillis the longest time without an acknowledged write through HAProxy from the
@@ -26,8 +26,7 @@ public record FaultResult(
     int promotions,
     int acked,
     int lost,
-    int staleAcks,
-    long staleMillis,
+    OldPrimaryCommits oldPrimary,
     long writableOverlapMillis,
     long unavailableMillis,
     long convergeMillis) {
@@ -37,12 +36,12 @@ public record FaultResult(
   }
 
   static String header() {
-    return "| fault | held (s) | round | leader before → after | promotions | acked | lost | acked by old primary after promotion (commits / ms) | old primary writable after promotion (ms) | write unavailability via HAProxy (ms) | converged after the heal (ms) | without manual action |\n"
-        + "|---|---|---|---|---|---|---|---|---|---|---|---|";
+    return "| fault | held (s) | round | leader before → after | promotions | acked | lost | accepted by old primary after promotion (commits / ms) | in flight across the promotion (commits / ms) | old primary writable after promotion (ms) | write unavailability via HAProxy (ms) | converged after the heal (ms) | without manual action |\n"
+        + "|---|---|---|---|---|---|---|---|---|---|---|---|---|";
   }
 
   String row() {
-    return "| %s | %d | %d | %s → %s | %d | %d | %s | %d / %d | %d | %d | %s | %s |"
+    return "| %s | %d | %d | %s → %s | %d | %d | %s | %d / %d | %d / %d | %d | %d | %s | %s |"
         .formatted(
             fault,
             heldSeconds,
@@ -52,8 +51,10 @@ public record FaultResult(
             promotions,
             acked,
             lost < 0 ? "?" : Integer.toString(lost),
-            staleAcks,
-            staleMillis,
+            oldPrimary.acceptedAfter(),
+            oldPrimary.acceptedAfterMillis(),
+            oldPrimary.inFlight(),
+            oldPrimary.inFlightMillis(),
             writableOverlapMillis,
             unavailableMillis,
             converged() ? Long.toString(convergeMillis) : "—",

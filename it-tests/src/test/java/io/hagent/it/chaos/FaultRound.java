@@ -102,35 +102,21 @@ final class FaultRound {
         }
       }
       List<RoleObserver.Promotion> promotions = observer.promotionsAfter(faultNanos);
-      int staleAcks = 0;
-      long staleMillis = 0;
+      Map<String, List<CommitRecorder.Ack>> directAcks = new LinkedHashMap<>();
+      direct.forEach((node, r) -> directAcks.put(node, r.acks()));
+      OldPrimaryCommits oldPrimary = OldPrimaryCommits.of(promotions, directAcks, endNanos);
       long overlapMillis = 0;
       for (RoleObserver.Promotion p : promotions) {
         for (ChaosNode other : cluster.nodes()) {
-          if (other.name().equals(p.node())) {
-            continue;
+          if (!other.name().equals(p.node())) {
+            long until =
+                OldPrimaryCommits.nextPromotion(
+                    promotions, other.name(), p.lastRecoveryNanos(), endNanos);
+            overlapMillis =
+                Math.max(
+                    overlapMillis,
+                    observer.writableMillisAfter(other.name(), p.firstWritableNanos(), until));
           }
-          // a later promotion of the other node makes its acks legitimate again
-          long until =
-              promotions.stream()
-                  .filter(
-                      q ->
-                          q.node().equals(other.name())
-                              && q.lastRecoveryNanos() > p.lastRecoveryNanos())
-                  .mapToLong(RoleObserver.Promotion::lastRecoveryNanos)
-                  .min()
-                  .orElse(endNanos);
-          for (CommitRecorder.Ack a : direct.get(other.name()).acks()) {
-            if (a.ackNanos() > p.lastRecoveryNanos() && a.ackNanos() < until) {
-              staleAcks++;
-              staleMillis =
-                  Math.max(staleMillis, (a.ackNanos() - p.lastRecoveryNanos()) / 1_000_000L);
-            }
-          }
-          overlapMillis =
-              Math.max(
-                  overlapMillis,
-                  observer.writableMillisAfter(other.name(), p.firstWritableNanos(), until));
         }
       }
       return new FaultResult(
@@ -142,8 +128,7 @@ final class FaultRound {
           promotions.size(),
           acked,
           lost,
-          staleAcks,
-          staleMillis,
+          oldPrimary,
           overlapMillis,
           unavailableMillis(viaHaproxy, faultNanos, endNanos),
           convergeMillis);

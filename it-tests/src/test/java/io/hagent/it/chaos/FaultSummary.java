@@ -17,8 +17,10 @@ record FaultSummary(
     int rounds,
     int lost,
     int unknownLost,
-    int staleAcks,
-    long staleMillis,
+    int acceptedAfter,
+    long acceptedAfterMillis,
+    int inFlight,
+    long inFlightMillis,
     long unavailableP50,
     long unavailableP99,
     long unavailableMax,
@@ -35,8 +37,10 @@ record FaultSummary(
         rs.size(),
         rs.stream().filter(r -> r.lost() >= 0).mapToInt(FaultResult::lost).sum(),
         (int) rs.stream().filter(r -> r.lost() < 0).count(),
-        rs.stream().mapToInt(FaultResult::staleAcks).sum(),
-        rs.stream().mapToLong(FaultResult::staleMillis).max().orElse(0),
+        rs.stream().mapToInt(r -> r.oldPrimary().acceptedAfter()).sum(),
+        rs.stream().mapToLong(r -> r.oldPrimary().acceptedAfterMillis()).max().orElse(0),
+        rs.stream().mapToInt(r -> r.oldPrimary().inFlight()).sum(),
+        rs.stream().mapToLong(r -> r.oldPrimary().inFlightMillis()).max().orElse(0),
         percentile(rs, FaultResult::unavailableMillis, 50),
         percentile(rs, FaultResult::unavailableMillis, 99),
         percentile(rs, FaultResult::unavailableMillis, 100),
@@ -53,19 +57,21 @@ record FaultSummary(
   }
 
   static String header() {
-    return "| fault | held (s) | rounds | acked commits lost | acked by old primary after promotion (commits / max ms) | write unavailability via HAProxy p50 / p99 / max (ms) | converged after the heal p50 / max (ms) | converged without a human |\n"
-        + "|---|---|---|---|---|---|---|---|";
+    return "| fault | held (s) | rounds | acked commits lost | accepted by old primary after promotion (commits / max ms) | in flight across the promotion (commits / max ms) | write unavailability via HAProxy p50 / p99 / max (ms) | converged after the heal p50 / max (ms) | converged without a human |\n"
+        + "|---|---|---|---|---|---|---|---|---|";
   }
 
   String row() {
-    return "| %s | %d | %d | %s | %d / %d | %d / %d / %d | %s | %d/%d%s |"
+    return "| %s | %d | %d | %s | %d / %d | %d / %d | %d / %d / %d | %s | %d/%d%s |"
         .formatted(
             fault,
             heldSeconds,
             rounds,
             lost + (unknownLost > 0 ? " (+%d rounds unknown)".formatted(unknownLost) : ""),
-            staleAcks,
-            staleMillis,
+            acceptedAfter,
+            acceptedAfterMillis,
+            inFlight,
+            inFlightMillis,
             unavailableP50,
             unavailableP99,
             unavailableMax,

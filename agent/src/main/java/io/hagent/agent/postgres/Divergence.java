@@ -16,7 +16,8 @@ final class Divergence {
   }
 
   /**
-   * @param localLsn replica: replayed LSN; former primary: shutdown checkpoint LSN
+   * @param localLsn replica: the furthest WAL it holds (received or replayed); former primary:
+   *     shutdown checkpoint LSN
    * @param checkpointEnd former primary: position right after the checkpoint record (null unknown)
    * @param leaderHistory content of the leader's timeline history file (for {@code leaderTl})
    */

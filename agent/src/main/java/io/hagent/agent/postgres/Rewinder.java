@@ -43,18 +43,21 @@ final class Rewinder {
     Long checkpointEnd = null;
     if (pg.postmasterRunning()) {
       LocalState s = probe.probe();
-      Integer tl = s.isReplica() ? replayTimeline() : null;
+      StandbyPosition here = s.isReplica() ? standbyPosition() : null;
+      Integer tl = here == null ? null : here.timeline();
+      Long lsn = here == null ? null : here.lsn();
       if (tl == null && "streaming".equals(s.replicationState())) {
         // Without a local replication connection (pg_hba), the timeline being streamed will do:
         // a standby that streams at all is not past the leader's fork, and if it streams an older
-        // timeline the replay position still tells.
+        // timeline the furthest position it holds still tells.
         tl = s.timeline();
+        lsn = s.walPosition();
       }
-      if (tl == null || s.replayLsn() == null) {
+      if (tl == null || lsn == null || lsn == 0) {
         return DivergenceCheck.UNKNOWN;
       }
       localTl = tl;
-      localLsn = s.replayLsn();
+      localLsn = lsn;
       kind = Divergence.LocalKind.REPLICA;
     } else {
       ControlData cd = cleanControlData();
@@ -105,18 +108,28 @@ final class Rewinder {
     }
   }
 
+  /** The furthest WAL a running standby holds, and the timeline of that position. */
+  record StandbyPosition(int timeline, Long lsn) {}
+
   /**
-   * The timeline a running standby replays on, from IDENTIFY_SYSTEM over a local replication
-   * connection (as Patroni asks it). SQL has no exact answer: the WAL receiver's timeline is absent
-   * or 0 while it is not streaming, and pg_control_checkpoint() lags behind the last restartpoint,
+   * IDENTIFY_SYSTEM over a local replication connection (as Patroni asks it): on a standby it
+   * answers the furthest of the received-and-flushed and the replayed position, with that
+   * position's timeline, a consistent pair. The replayed position alone is not enough: WAL received
+   * from an old primary past the new leader's fork but not yet replayed (a standby frozen during a
+   * failover replays it after the thaw) diverges all the same, and PostgreSQL then refuses the new
+   * timeline for ever. SQL has no exact answer for the timeline: the WAL receiver's is absent or 0
+   * while it is not streaming, and pg_control_checkpoint() lags behind the last restartpoint,
    * either of which would make a healthy standby look diverged. Null if it cannot be asked.
    */
-  private Integer replayTimeline() {
+  private StandbyPosition standbyPosition() {
     PostgresqlConfig section = pg.pg();
     try (LocalConnection local =
         new LocalConnection(
             section.localHost(), section.port(), pg.database(), section.replication(), true)) {
-      return Integer.valueOf(String.valueOf(local.query("IDENTIFY_SYSTEM").get(0).get("timeline")));
+      var row = local.query("IDENTIFY_SYSTEM").get(0);
+      return new StandbyPosition(
+          Integer.parseInt(String.valueOf(row.get("timeline"))),
+          Lsn.parse(String.valueOf(row.get("xlogpos"))));
     } catch (SQLException | RuntimeException e) {
       LOG.warn(
           "Can not fetch the local timeline over a replication connection: {}", e.getMessage());

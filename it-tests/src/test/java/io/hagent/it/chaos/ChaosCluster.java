@@ -315,7 +315,8 @@ public final class ChaosCluster implements AutoCloseable {
       try {
         Files.createDirectories(dir);
         Files.writeString(dir.resolve(file + n.name() + ".log"), n.container().getLogs());
-        // PostgreSQL's own log, where the agent of this build sends it (stderr of the postmaster)
+        // PostgreSQL's own log, where the agent of this build sends it (stderr of the postmaster);
+        // Patroni leaves the postmaster's stderr on its own, so there it is in the container output
         Files.writeString(
             dir.resolve(file + n.name() + "-postgres.log"),
             n.sh("tail -c 300000 /var/lib/hagent/data.log 2>/dev/null || true"));

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The chaos matrix (issue #16): every fault of {@code -Dchaos.faults} (comma-separated labels of
  * {@link Nemesis}; all by default) for {@code -Dchaos.rounds} rounds, on one container cluster that
- * is rebuilt only when a fault left it unconverged. Prints the table and writes it to
- * target/chaos-report-<agent>-<mode>.md, then enforces the invariants that hold in every mode:
+ * is rebuilt only when a fault left it unconverged. Prints the table and writes it to {@code
+ * target/chaos-report-<agent>-<mode>.md}, then enforces the invariants that hold in every mode:
  * every run converged without manual action, and no commit was acknowledged by a node after another
  * node's promotion. Lost acknowledged commits are reported in every mode and are an invariant under
  * synchronous_mode_strict ({@code -Dchaos.mode=strict}).

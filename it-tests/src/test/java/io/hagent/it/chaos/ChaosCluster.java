@@ -24,10 +24,10 @@ import org.testcontainers.utility.MountableFile;
 
 /**
  * The chaos suite's cluster in containers: three etcd members, three database hosts (each running
- * the agent of this build, which runs PostgreSQL 15) and HAProxy, on a network of their own where
- * every member has its own address and name. Images come from scripts/chaos-images (no registry is
- * reachable); containers and the network are named hagent-chaos-*, and close() removes exactly the
- * ones this instance created.
+ * the agent of this build, or Debian's Patroni for {@link ChaosAgent#PATRONI}, which runs
+ * PostgreSQL 15) and HAProxy, on a network of their own where every member has its own address and
+ * name. Images come from scripts/chaos-images (no registry is reachable); containers and the
+ * network are named hagent-chaos-*, and close() removes exactly the ones this instance created.
  */
 public final class ChaosCluster implements AutoCloseable {
   public static final String NODE_IMAGE = "hagent-chaos-node:latest";
@@ -84,6 +84,7 @@ public final class ChaosCluster implements AutoCloseable {
   private final Timings timings;
   private final Mode mode;
   private final boolean smallDisk;
+  private final ChaosAgent agent;
   private final Credentials credentials = Credentials.random();
   private final Network network;
   private final List<GenericContainer<?>> etcd = new ArrayList<>();
@@ -96,9 +97,17 @@ public final class ChaosCluster implements AutoCloseable {
    *     that restart a container run on the ordinary cluster
    */
   public ChaosCluster(Timings timings, Mode mode, boolean smallDisk) {
+    this(timings, mode, smallDisk, ChaosAgent.HAGENT);
+  }
+
+  /**
+   * @param agent what runs PostgreSQL on the database hosts (hagent of this build, or Patroni)
+   */
+  public ChaosCluster(Timings timings, Mode mode, boolean smallDisk, ChaosAgent agent) {
     this.timings = timings;
     this.mode = mode;
     this.smallDisk = smallDisk;
+    this.agent = agent;
     this.network =
         Network.builder()
             .createNetworkCmdModifier(cmd -> cmd.withName("hagent-chaos-" + run))
@@ -119,7 +128,7 @@ public final class ChaosCluster implements AutoCloseable {
   }
 
   public ChaosCluster start(Path agentJar) {
-    if (!Files.isRegularFile(agentJar)) {
+    if (agent.needsJar() && !Files.isRegularFile(agentJar)) {
       throw new IllegalStateException(
           agentJar + " is missing: run scripts/mvn -DskipTests package");
     }
@@ -159,16 +168,19 @@ public final class ChaosCluster implements AutoCloseable {
       String name = "node" + i;
       GenericContainer<?> c =
           named(new GenericContainer<>(DockerImageName.parse(NODE_IMAGE)), name)
-              .withCopyFileToContainer(
-                  MountableFile.forHostPath(agentJar, 0644), "/opt/hagent/hagent.jar")
               .withCopyToContainer(
-                  Transferable.of(AgentYaml.render(name, timings, mode, credentials), 0644),
-                  "/etc/hagent/patroni.yml")
-              .withEnv(Map.of("RESTART_SEC", System.getProperty("chaos.restartSec", "5")))
+                  Transferable.of(agent.configYaml(name, timings, mode, credentials), 0644),
+                  ChaosAgent.CONFIG_PATH)
+              .withEnv("RESTART_SEC", System.getProperty("chaos.restartSec", "5"))
               .withExposedPorts(ChaosNode.PG_PORT, ChaosNode.REST_PORT)
               .waitingFor(
                   Wait.forListeningPorts(ChaosNode.REST_PORT)
                       .withStartupTimeout(Duration.ofSeconds(90)));
+      if (agent.needsJar()) {
+        c.withCopyFileToContainer(
+            MountableFile.forHostPath(agentJar, 0644), "/opt/hagent/hagent.jar");
+      }
+      agent.command().ifPresent(cmd -> c.withEnv("AGENT_CMD", cmd));
       c.withCreateContainerCmdModifier(
           cmd -> {
             cmd.withName("hagent-chaos-" + run + "-" + name).withHostName(name);
@@ -247,6 +259,10 @@ public final class ChaosCluster implements AutoCloseable {
     return mode;
   }
 
+  public ChaosAgent agent() {
+    return agent;
+  }
+
   public boolean smallDisk() {
     return smallDisk;
   }
@@ -293,13 +309,16 @@ public final class ChaosCluster implements AutoCloseable {
   /** Every node's container output (supervisor, agent) and PostgreSQL log to target/chaos-logs/. */
   public void saveLogs(String prefix) {
     Path dir = Path.of("target", "chaos-logs");
+    // the agent's name first: a Patroni run does not overwrite a hagent run's logs
+    String file = agent.label() + "-" + prefix + "-";
     for (ChaosNode n : nodes) {
       try {
         Files.createDirectories(dir);
-        Files.writeString(dir.resolve(prefix + "-" + n.name() + ".log"), n.container().getLogs());
-        // PostgreSQL's own log, where the agent of this build sends it (stderr of the postmaster)
+        Files.writeString(dir.resolve(file + n.name() + ".log"), n.container().getLogs());
+        // PostgreSQL's own log, where the agent of this build sends it (stderr of the postmaster);
+        // Patroni leaves the postmaster's stderr on its own, so there it is in the container output
         Files.writeString(
-            dir.resolve(prefix + "-" + n.name() + "-postgres.log"),
+            dir.resolve(file + n.name() + "-postgres.log"),
             n.sh("tail -c 300000 /var/lib/hagent/data.log 2>/dev/null || true"));
       } catch (IOException | RuntimeException e) {
         System.err.println("chaos: could not save the logs of " + n.name() + ": " + e);

@@ -17,11 +17,15 @@ import org.junit.jupiter.api.Test;
 /**
  * The chaos matrix (issue #16): every fault of {@code -Dchaos.faults} (comma-separated labels of
  * {@link Nemesis}; all by default) for {@code -Dchaos.rounds} rounds, on one container cluster that
- * is rebuilt only when a fault left it unconverged. Prints the table and writes it to
- * target/chaos-report.md, then enforces the invariants that hold in every mode: every run converged
- * without manual action, and no node accepted a commit (sent after the promotion, see {@link
- * OldPrimaryCommits}) after another node's promotion. Lost acknowledged commits are reported in
- * every mode and are an invariant under synchronous_mode_strict ({@code -Dchaos.mode=strict}).
+ * is rebuilt only when a fault left it unconverged. Prints the table and writes it to {@code
+ * target/chaos-report-<agent>-<mode>.md}, then enforces the invariants that hold in every mode:
+ * every run converged without manual action, and no node accepted a commit (sent after the
+ * promotion, see {@link OldPrimaryCommits}) after another node's promotion. Lost acknowledged
+ * commits are reported in every mode and are an invariant under synchronous_mode_strict ({@code
+ * -Dchaos.mode=strict}).
+ *
+ * <p>{@code -Dchaos.agent=patroni} runs the same matrix with Debian's Patroni in the same images
+ * instead of this build's agent ({@link ChaosAgent}).
  *
  * <p>Runs only with -Pchaos (scripts/chaos), after scripts/chaos-images.
  */
@@ -38,6 +42,7 @@ class FailoverChaosTest {
     int rounds = Integer.getInteger("chaos.rounds", 1);
     ChaosCluster.Timings timings = ChaosCluster.Timings.fromSystemProperties();
     ChaosCluster.Mode mode = ChaosCluster.Mode.fromSystemProperties();
+    ChaosAgent agent = ChaosAgent.fromSystemProperties();
     Path jar = Path.of(System.getProperty("hagent.jar"));
     List<FaultResult> results = new ArrayList<>();
     ChaosCluster cluster = null;
@@ -52,7 +57,7 @@ class FailoverChaosTest {
               if (cluster != null) {
                 cluster.close();
               }
-              cluster = startCluster(timings, mode, smallDisk, jar);
+              cluster = startCluster(timings, mode, smallDisk, agent, jar);
             }
             FaultResult r =
                 new FaultRound(cluster)
@@ -66,7 +71,7 @@ class FailoverChaosTest {
       if (cluster != null) {
         cluster.close();
       }
-      report(timings, mode, rounds, results);
+      report(agent, timings, mode, rounds, results);
     }
     for (FaultResult r : results) {
       assertTrue(r.converged(), r.fault() + " round " + r.round() + " did not converge by itself");
@@ -93,9 +98,13 @@ class FailoverChaosTest {
   }
 
   private static ChaosCluster startCluster(
-      ChaosCluster.Timings timings, ChaosCluster.Mode mode, boolean smallDisk, Path jar) {
+      ChaosCluster.Timings timings,
+      ChaosCluster.Mode mode,
+      boolean smallDisk,
+      ChaosAgent agent,
+      Path jar) {
     long start = System.nanoTime();
-    ChaosCluster c = new ChaosCluster(timings, mode, smallDisk);
+    ChaosCluster c = new ChaosCluster(timings, mode, smallDisk, agent);
     try {
       c.start(jar);
       FaultRound probe = new FaultRound(c);
@@ -120,12 +129,17 @@ class FailoverChaosTest {
   }
 
   private static void report(
-      ChaosCluster.Timings t, ChaosCluster.Mode mode, int rounds, List<FaultResult> results)
+      ChaosAgent agent,
+      ChaosCluster.Timings t,
+      ChaosCluster.Mode mode,
+      int rounds,
+      List<FaultResult> results)
       throws IOException {
     StringBuilder sb = new StringBuilder();
     sb.append(
-        "chaos matrix: ttl %d, loop_wait %d, retry_timeout %d, %s replication, %d round(s)%n%n"
-            .formatted(t.ttl(), t.loopWait(), t.retryTimeout(), mode.label(), rounds));
+        "chaos matrix of %s: ttl %d, loop_wait %d, retry_timeout %d, %s replication, %d round(s)%n%n"
+            .formatted(
+                agent.label(), t.ttl(), t.loopWait(), t.retryTimeout(), mode.label(), rounds));
     sb.append(FaultSummary.header()).append('\n');
     Map<String, List<FaultResult>> byFault = new LinkedHashMap<>();
     results.forEach(r -> byFault.computeIfAbsent(r.fault(), k -> new ArrayList<>()).add(r));
@@ -134,7 +148,8 @@ class FailoverChaosTest {
     sb.append(FaultResult.header()).append('\n');
     results.forEach(r -> sb.append(r.row()).append('\n'));
     System.out.println(sb);
-    Path out = Path.of("target", "chaos-report-" + mode.label() + ".md");
+    // one file per agent and mode: the two agents' runs are kept side by side
+    Path out = Path.of("target", "chaos-report-" + agent.label() + "-" + mode.label() + ".md");
     Files.createDirectories(out.getParent());
     Files.writeString(out, sb.toString());
   }

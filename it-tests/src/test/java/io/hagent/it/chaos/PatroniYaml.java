@@ -3,11 +3,10 @@ package io.hagent.it.chaos;
 import io.hagent.it.Credentials;
 
 /**
- * The configuration file Debian's Patroni 3.0.2 runs with in the chaos suite: the cluster hagent's
- * {@link AgentYaml} describes (scope, etcd3 hosts, timings, replication mode, rewind, pg_hba,
- * users), kept as a template of its own so that what is added to hagent's file for hagent only (its
- * watchdog section, say) does not change what Patroni is measured with. PatroniYamlTest holds every
- * line of it to be a line of hagent's file, so the two describe the same cluster.
+ * The configuration file of one chaos node, written the way users write patroni.yml: member names
+ * as addresses (the container network resolves them), the three etcd members listed, Patroni's
+ * default timings unless the run says otherwise. Debian's Patroni 3.0.2 runs with exactly this;
+ * hagent with this plus its own additions ({@link AgentYaml}), so both describe the same cluster.
  */
 final class PatroniYaml {
   private PatroniYaml() {}

@@ -25,6 +25,9 @@ class PatroniYamlTest {
       assertTrue(patroni.size() > 30, "parsed too few settings: " + patroni.keySet());
       patroni.forEach(
           (k, v) -> assertEquals(hagent.get(k), v, mode.label() + ": " + k + " differs"));
+      // only hagent runs a fence: the containers have no /dev/watchdog
+      assertEquals("fence", hagent.get("watchdog.driver"));
+      assertEquals(null, patroni.get("watchdog.driver"));
     }
   }
 

@@ -57,10 +57,19 @@ class TlsEverywhereScenarioTest {
   private static Path tempDir() {
     try {
       Path dir = Files.createTempDirectory("hagent-it-tls-");
-      dir.toFile().deleteOnExit();
+      // the keys live as long as the class's cluster; deleteOnExit cannot remove a full directory
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
       return dir;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void deleteTree(Path dir) {
+    try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      System.err.println("could not remove " + dir + ": " + e.getMessage());
     }
   }
 

@@ -13,6 +13,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.LongSupplier;
@@ -153,13 +154,13 @@ public final class FenceProcessDevice implements WatchdogDevice {
         Files.write(program, in.readAllBytes());
       }
       Files.setPosixFilePermissions(program, PosixFilePermissions.fromString("rwx------"));
-      List<String> cmd =
-          Files.isExecutable(Path.of("/usr/bin/setsid"))
-              ? List.of("/usr/bin/setsid", "/bin/bash", program.toString())
-              : List.of("/bin/bash", program.toString());
+      List<String> cmd = new ArrayList<>();
+      if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+        cmd.add("/usr/bin/setsid"); // its own session: no signal to the agent's group reaches it
+      }
+      cmd.addAll(List.of("/bin/bash", program.toString(), dir.toString(), dataDir.toString()));
       ProcessBuilder pb =
-          new ProcessBuilder(
-                  concat(cmd, List.of(dir.toString(), dataDir.toString())).toArray(String[]::new))
+          new ProcessBuilder(cmd)
               .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
               .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("fence.log").toFile()))
               .redirectErrorStream(true);
@@ -192,10 +193,6 @@ public final class FenceProcessDevice implements WatchdogDevice {
 
   private static boolean isFifo(Path p) throws IOException {
     return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther();
-  }
-
-  private static List<String> concat(List<String> a, List<String> b) {
-    return java.util.stream.Stream.concat(a.stream(), b.stream()).toList();
   }
 
   /** Sends the deadline: now plus the timeout, on the fence process's clock. */

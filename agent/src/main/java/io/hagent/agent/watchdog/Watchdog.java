@@ -33,6 +33,9 @@ public final class Watchdog {
   /** The leader asked for it and got it (Patroni: enforce_primary_role needs no activation). */
   private boolean active;
 
+  /** A leftover of an earlier agent was looked for (and disarmed if there was one). */
+  private boolean leftoverSettled;
+
   /** The timeout last set on the device, to reset it when ttl changes. */
   private int activeTimeout;
 
@@ -235,21 +238,20 @@ public final class Watchdog {
    * agent runs (docs/fencing.md, "Which PostgreSQL").
    */
   public synchronized void releaseLeftover() {
-    if (active || device == null || device.isRunning()) {
+    if (leftoverSettled || active || device == null || device.isRunning()) {
       return;
     }
     try {
       if (device.disarmLeftover()) {
         LOG.info(
-            "Disarmed {} left by an earlier agent: PostgreSQL is not primary here", describe());
+            "Disarmed {} left by an earlier agent: PostgreSQL is not primary here",
+            device.describe());
       }
+      // only an agent before this one can leave a fence armed: one look is enough (not every loop)
+      leftoverSettled = true;
     } catch (WatchdogException e) {
       LOG.warn("Could not disarm the fence left by an earlier agent: {}", e.getMessage());
     }
-  }
-
-  private String describe() {
-    return device.describe();
   }
 
   private void closeQuietly() {
